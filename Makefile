@@ -1,0 +1,76 @@
+# The course's commands. `make run` and `make test` are the two Quick-start commands in README.md.
+# Both create the virtual environment on first use (or when pyproject.toml changes).
+
+PYTHON ?= python3.11
+VENV   ?= .venv
+EXTRAS ?= course,test
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+# Extra papermill parameters for `make run`, e.g. PARAMS="-p DATASET fashion_mnist -p N_TRAIN 5000"
+PARAMS ?=
+# `make run GPU=1` also installs the CUDA libraries for TensorFlow (Linux x86_64 with an NVIDIA GPU).
+ifeq ($(GPU),1)
+EXTRAS := $(EXTRAS),gpu
+endif
+
+export PATH := $(abspath $(VENV))/bin:$(PATH)
+export PYTHONDONTWRITEBYTECODE := 1
+export MPLBACKEND := Agg
+
+.PHONY: help setup run test unit notebooks check-notebooks lab bench autograder clean
+
+help:
+	@echo "make run        set up, then execute every lesson into build/executed (HTML in build/html)"
+	@echo "make test       set up, then run the whole test suite"
+	@echo "make lab        open JupyterLab on notebooks/"
+	@echo "make bench      time each lesson at its defaults (build/bench.json)"
+	@echo "make notebooks  regenerate notebooks/ from solutions/ (instructors and maintainers)"
+	@echo "make autograder build the otter autograder zips into build/autograder"
+	@echo "make clean      remove build/ (the virtual environment stays)"
+
+$(STAMP): pyproject.toml
+	@command -v $(PYTHON) >/dev/null 2>&1 || { \
+	  if python3 -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))' 2>/dev/null; then :; else \
+	    echo "Python 3.11 is required: install it, or run 'make PYTHON=/path/to/python3.11 ...'."; exit 1; fi; }
+	@test -x $(PY) || { command -v $(PYTHON) >/dev/null 2>&1 && $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV); }
+	@$(PY) -c 'import sys; assert sys.version_info[:2] == (3, 11), f"{sys.executable} is Python {sys.version.split()[0]}; the course needs 3.11. Delete $(VENV) and rerun with PYTHON=python3.11."'
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[$(EXTRAS)]"
+	@touch $(STAMP)
+
+setup: $(STAMP)
+
+run: setup
+	$(PY) tools/run_lessons.py --html $(PARAMS)
+
+unit: setup
+	$(PY) -m pytest tests/unit -q
+
+# The whole suite, in the order of the pipeline: unit tests and notebook hygiene, papermill
+# execution of every lesson into build/executed, nbval on the executed notebooks, then the
+# claims each lesson makes and the exercise checks.
+test: setup
+	$(PY) -m pytest tests/unit -q
+	$(PY) tools/run_lessons.py --out build/executed
+	$(PY) -m pytest -q -p no:cacheprovider --nbval-lax --nbval-current-env \
+	    --nbval-sanitize-with tests/nbval_sanitize.cfg --nbval-cell-timeout=900 build/executed
+	$(PY) -m pytest tests/lessons -q
+
+bench: setup
+	$(PY) tools/run_lessons.py --bench --out build/bench $(PARAMS)
+
+notebooks: setup
+	$(PY) tools/sync_notebooks.py
+
+check-notebooks: setup
+	$(PY) tools/sync_notebooks.py --check
+
+autograder: setup
+	$(PY) tools/sync_notebooks.py --check
+	@ls -1 build/autograder/*.zip
+
+lab: setup
+	$(VENV)/bin/jupyter lab notebooks/
+
+clean:
+	rm -rf build

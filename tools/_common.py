@@ -1,0 +1,42 @@
+"""Paths and small helpers shared by the repository's tools (not part of course_utils)."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOKS = ROOT / "notebooks"
+SOLUTIONS = ROOT / "solutions"
+BUILD = ROOT / "build"
+PROTECTED = (NOTEBOOKS, SOLUTIONS)
+
+
+def lesson_notebooks(folder: Path = NOTEBOOKS, only: list[str] | None = None) -> list[Path]:
+    """The numbered lessons in ``folder`` (``NN_name.ipynb``), optionally filtered by prefix."""
+    paths = sorted(p for p in folder.glob("[0-9][0-9]_*.ipynb"))
+    if only:
+        paths = [p for p in paths if any(p.stem.startswith(o) or p.stem == o for o in only)]
+        if not paths:
+            raise SystemExit(f"No lesson in {folder} matches {only}; lessons: "
+                             f"{[p.stem for p in sorted(folder.glob('[0-9][0-9]_*.ipynb'))]}")
+    return paths
+
+
+def refuse_protected(path: Path) -> Path:
+    """Exits with a message if ``path`` lies inside notebooks/ or solutions/."""
+    resolved = path.resolve()
+    for folder in PROTECTED:
+        if resolved == folder or folder in resolved.parents:
+            raise SystemExit(
+                f"Refusing to write generated output into {folder.relative_to(ROOT)}/: that folder "
+                "holds the course's notebooks. Choose a folder under build/ instead."
+            )
+    return path
+
+
+def use_this_python_for_kernels() -> None:
+    """Put this interpreter's bin/ first on PATH so Jupyter kernels start in the same venv."""
+    bindir = str(Path(sys.executable).parent)
+    os.environ["PATH"] = bindir + os.pathsep + os.environ.get("PATH", "")

@@ -1,0 +1,120 @@
+"""Execute the course's lessons with papermill into build/ (the course's main job).
+
+    python tools/run_lessons.py                     # every lesson, defaults, into build/executed
+    python tools/run_lessons.py --only 01 -p DATASET fashion_mnist -p N_TRAIN 5000
+    python tools/run_lessons.py --bench             # also write build/bench.json (timings)
+    python tools/run_lessons.py --html              # also export HTML into build/html
+
+Each lesson writes its executed copy and its measured numbers
+(``<lesson>.results.json``) into the output folder. Nothing under notebooks/ or solutions/
+is ever written. Exits non-zero if any lesson raised an error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import sys
+import time
+from pathlib import Path
+
+import yaml
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import BUILD, NOTEBOOKS, ROOT, lesson_notebooks, refuse_protected, use_this_python_for_kernels  # noqa: E402
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--only", nargs="*", help="lesson prefixes to run, e.g. 01 03")
+    parser.add_argument("--out", type=Path, default=BUILD / "executed", help="output folder (under build/)")
+    parser.add_argument("--source", type=Path, default=NOTEBOOKS, help="folder of lessons to execute")
+    parser.add_argument("-p", "--parameter", nargs=2, action="append", default=[], metavar=("NAME", "VALUE"),
+                        help="override a parameters-cell value (VALUE is parsed as YAML: 5000, 0.1, 'mnist')")
+    parser.add_argument("--html", action="store_true", help="also export each executed notebook to build/html")
+    parser.add_argument("--bench", action="store_true", help="write timings to build/bench.json and print a table")
+    parser.add_argument("--timeout", type=int, default=900, help="per-cell timeout in seconds")
+    return parser.parse_args(argv)
+
+
+def run_one(nb: Path, out_dir: Path, params: dict, timeout: int) -> tuple[bool, float, str]:
+    import papermill as pm
+
+    out = out_dir / nb.name
+    os.environ["COURSE_RESULTS_DIR"] = str(out_dir.resolve())
+    results = out_dir / f"{nb.stem}.results.json"
+    if results.exists():
+        results.unlink()  # never let a stale file vouch for this run
+    start = time.perf_counter()
+    try:
+        pm.execute_notebook(
+            str(nb), str(out), parameters=params, cwd=str(nb.parent), kernel_name="python3",
+            progress_bar=False, log_output=False, execution_timeout=timeout,
+        )
+    except pm.PapermillExecutionError as exc:
+        return False, time.perf_counter() - start, f"cell {exc.exec_count}: {exc.ename}: {exc.evalue}"
+    except Exception as exc:  # kernel died, timeout, bad parameters ...
+        return False, time.perf_counter() - start, f"{type(exc).__name__}: {exc}"
+    finally:
+        os.environ.pop("COURSE_RESULTS_DIR", None)
+    return True, time.perf_counter() - start, ""
+
+
+def export_html(executed: Path, html_dir: Path) -> None:
+    import nbformat
+    from nbconvert import HTMLExporter
+
+    html_dir.mkdir(parents=True, exist_ok=True)
+    body, _ = HTMLExporter().from_notebook_node(nbformat.read(executed, as_version=4))
+    (html_dir / f"{executed.stem}.html").write_text(body, encoding="utf-8")
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    out_dir = refuse_protected(args.out)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    params = {name: yaml.safe_load(value) for name, value in args.parameter}
+    use_this_python_for_kernels()
+    lessons = lesson_notebooks(args.source, args.only)
+    if not lessons:
+        print(f"No lessons found in {args.source}", file=sys.stderr)
+        return 1
+
+    print(f"Executing {len(lessons)} lesson(s) into {out_dir}" + (f" with {params}" if params else ""), flush=True)
+    rows = []
+    for nb in lessons:
+        print(f"  {nb.stem:<28}", end=" ", flush=True)
+        ok, seconds, error = run_one(nb, out_dir, params, args.timeout)
+        print(f"{'ok    ' if ok else 'FAILED'} {seconds:6.1f} s" + (f"  {error}" if error else ""), flush=True)
+        rows.append({"lesson": nb.stem, "ok": ok, "seconds": round(seconds, 2), "error": error})
+        if ok and args.html:
+            export_html(out_dir / nb.name, BUILD / "html")
+
+    failed = [r["lesson"] for r in rows if not r["ok"]]
+    if args.bench:
+        bench = {
+            "machine": {"cpus": os.cpu_count(), "platform": platform.platform(), "python": platform.python_version()},
+            "parameters": params,
+            "lessons": rows,
+            "total_seconds": round(sum(r["seconds"] for r in rows), 2),
+        }
+        path = BUILD / "bench.json"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(bench, indent=2))
+        print(f"\nLesson execution times ({os.cpu_count()} CPUs), written to {path.relative_to(ROOT)}:")
+        for r in rows:
+            print(f"  {r['lesson']:<28} {r['seconds']:7.1f} s  {'ok' if r['ok'] else 'FAILED'}")
+        print(f"  {'total':<28} {bench['total_seconds']:7.1f} s")
+    if args.html and not failed:
+        print(f"HTML copies in {(BUILD / 'html').relative_to(ROOT)}/")
+    if failed:
+        print(f"\n{len(failed)} lesson(s) failed: {', '.join(failed)}. Open the executed copy in "
+              f"{out_dir} to see the error in context.", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

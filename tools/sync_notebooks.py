@@ -1,0 +1,132 @@
+"""Generate the learner notebooks (notebooks/) and the autograders from the instructor versions.
+
+solutions/NN_*.ipynb is the single source of truth: each is an Otter Assign master notebook
+(lesson + solutions + tests). This tool runs ``otter assign`` on each into build/assign/, then
+
+* writes the learner version (solutions and hidden tests removed) to notebooks/, normalized
+  (no outputs, stable cell ids) so that regenerating it gives byte-identical files;
+* copies the autograder zip to build/autograder/<lesson>-autograder.zip.
+
+    python tools/sync_notebooks.py            # regenerate notebooks/ and the autograders
+    python tools/sync_notebooks.py --check    # exit 1 if a committed learner notebook is stale
+
+A learner notebook that has uncommitted edits (someone's work) is never overwritten unless
+``--force`` is given.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import BUILD, NOTEBOOKS, ROOT, SOLUTIONS, lesson_notebooks, use_this_python_for_kernels  # noqa: E402
+
+KEEP_NB_METADATA = ("kernelspec", "language_info", "otter")
+KEEP_CELL_METADATA = ("tags", "editable", "deletable")
+
+
+def normalize(nb: nbformat.NotebookNode, stem: str) -> nbformat.NotebookNode:
+    """Strip outputs and volatile metadata; give cells stable ids."""
+    nb.metadata = nbformat.NotebookNode({k: nb.metadata[k] for k in KEEP_NB_METADATA if k in nb.metadata})
+    for i, cell in enumerate(nb.cells):
+        cell.id = f"{stem[:40]}-{i:03d}".replace(".", "-")
+        cell.metadata = nbformat.NotebookNode(
+            {k: cell.metadata[k] for k in KEEP_CELL_METADATA if k in cell.metadata}
+        )
+        if cell.cell_type == "code":
+            cell.outputs = []
+            cell.execution_count = None
+    nb.nbformat, nb.nbformat_minor = 4, 5
+    return nb
+
+
+def dumps(nb: nbformat.NotebookNode) -> str:
+    text = nbformat.writes(nb)
+    return text if text.endswith("\n") else text + "\n"
+
+
+def assign(master: Path, dest: Path) -> Path:
+    """Run otter assign on ``master`` into ``dest``; return the dest folder."""
+    if dest.exists():
+        shutil.rmtree(dest)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    proc = subprocess.run(
+        [sys.executable, "-m", "otter", "assign", "--no-run-tests", "--no-pdfs", str(master), str(dest)],
+        capture_output=True, text=True, cwd=master.parent,
+    )
+    if proc.returncode != 0:
+        raise SystemExit(f"otter assign failed on {master.relative_to(ROOT)}:\n{proc.stdout}\n{proc.stderr}")
+    return dest
+
+
+def learner_version(master: Path, assign_root: Path) -> tuple[str, Path]:
+    """Return (normalized learner notebook text, autograder folder) for one master."""
+    dest = assign(master, assign_root / master.stem)
+    student = nbformat.read(dest / "student" / master.name, as_version=4)
+    return dumps(normalize(student, master.stem)), dest / "autograder"
+
+
+def has_local_edits(path: Path) -> bool:
+    """True if ``path`` differs from git's HEAD (or git cannot tell)."""
+    try:
+        tracked = subprocess.run(["git", "ls-files", "--error-unmatch", str(path)], cwd=ROOT,
+                                 capture_output=True).returncode == 0
+        if not tracked:
+            return path.exists()
+        return subprocess.run(["git", "diff", "--quiet", "HEAD", "--", str(path)], cwd=ROOT).returncode != 0
+    except FileNotFoundError:
+        return path.exists()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--check", action="store_true", help="only report stale learner notebooks")
+    parser.add_argument("--force", action="store_true", help="overwrite learner notebooks with local edits")
+    parser.add_argument("--only", nargs="*", help="lesson prefixes, e.g. 01")
+    parser.add_argument("--build", type=Path, default=BUILD, help="build folder (default: build/)")
+    args = parser.parse_args(argv)
+    use_this_python_for_kernels()
+
+    stale, refused = [], []
+    for master in lesson_notebooks(SOLUTIONS, args.only):
+        text, ag_dir = learner_version(master, args.build / "assign")
+        target = NOTEBOOKS / master.name
+        zips = sorted(ag_dir.glob("*.zip"))
+        if zips:
+            out = args.build / "autograder" / f"{master.stem}-autograder.zip"
+            out.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(zips[-1], out)
+        current = target.read_text(encoding="utf-8") if target.exists() else None
+        if current == text:
+            print(f"  {target.relative_to(ROOT)}: up to date")
+            continue
+        if args.check:
+            stale.append(target.relative_to(ROOT))
+            continue
+        if current is not None and has_local_edits(target) and not args.force:
+            refused.append(target.relative_to(ROOT))
+            continue
+        target.write_text(text, encoding="utf-8")
+        print(f"  {target.relative_to(ROOT)}: regenerated from {master.relative_to(ROOT)}")
+
+    if stale:
+        print("\nThese learner notebooks are out of date with solutions/: " + ", ".join(map(str, stale))
+              + "\nRun `make notebooks` (python tools/sync_notebooks.py) and commit the result.", file=sys.stderr)
+        return 1
+    if refused:
+        print("\nNot overwritten because they have uncommitted edits (possibly a learner's work): "
+              + ", ".join(map(str, refused))
+              + "\nCommit or stash them, or rerun with --force to discard them.", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
