@@ -24,6 +24,6 @@ def check_rate(name: str, value: object) -> float:
 
 
 def check_non_negative(name: str, value: object) -> float:
-    if isinstance(value, bool) or not isinstance(value, Real) or float(value) < 0.0:
+    if isinstance(value, bool) or not isinstance(value, Real) or not float(value) >= 0.0:
         raise ValueError(f"`{name}` must be a number >= 0. Received: {name}={value!r}")
     return float(value)

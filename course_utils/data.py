@@ -47,7 +47,20 @@ _OFFLINE_ENV = "COURSE_OFFLINE"
 
 
 class DatasetUnavailableError(RuntimeError):
-    """Raised when a standard dataset is neither in the Keras cache nor downloadable."""
+    """Raised when a standard dataset is neither in the Keras cache nor downloadable.
+
+    Its message lists the missing cache files and the two ways out: pre-seed the cache, or use
+    the built-in ``"digits"`` dataset.
+
+    Example:
+
+    >>> from course_utils import DatasetUnavailableError, load_dataset
+    >>> try:
+    ...     data = load_dataset("fashion_mnist", download=False)
+    ... except DatasetUnavailableError as err:
+    ...     print("fix:", "python -m course_utils.data download" in str(err))  # doctest: +SKIP
+    fix: True
+    """
 
 
 @dataclass(frozen=True)
@@ -136,6 +149,13 @@ class Dataset:
         label_noise: Fraction of training labels that were replaced by a wrong class.
         noisy_train_mask: Boolean mask over the training set, ``True`` where a label was flipped.
         seed: The seed that chose the training subset and the flipped labels.
+
+    Example:
+
+    >>> from course_utils import load_dataset
+    >>> data = load_dataset("digits", n_train=100, label_noise=0.1)
+    >>> data.sizes, int(data.noisy_train_mask.sum())
+    ({'train': 100, 'val': 360, 'test': 360}, 10)
     """
 
     name: str
@@ -343,8 +363,8 @@ def load_dataset(
     ((200, 8, 8, 1), 10)
     """
     spec = _check_name(name)
-    if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool):
-        raise ValueError(f"`seed` must be an integer. Received: seed={seed!r}")
+    if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool) or seed < 0:
+        raise ValueError(f"`seed` must be a non-negative integer. Received: seed={seed!r}")
     if not (isinstance(val_fraction, (int, float)) and 0.0 < val_fraction < 1.0):
         raise ValueError(
             f"`val_fraction` must be a number strictly between 0 and 1. "
@@ -380,10 +400,14 @@ def load_dataset(
                 f"{len(y_train)} (all training images of {name!r}), or None for all. "
                 f"Received: n_train={n_train!r}"
             )
-        if n_train < len(y_train):
+        if len(y_train) - n_train >= num_classes:
             x_train, _, y_train, _ = train_test_split(
                 x_train, y_train, train_size=int(n_train), stratify=y_train, random_state=int(seed)
             )
+        elif n_train < len(y_train):
+            # Too few images left over to stratify what is dropped: drop a random few instead.
+            keep = np.sort(np.random.default_rng(int(seed)).choice(len(y_train), int(n_train), replace=False))
+            x_train, y_train = x_train[keep], y_train[keep]
 
     rng = np.random.default_rng(int(seed))
     if label_noise > 0:

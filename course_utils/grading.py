@@ -85,6 +85,11 @@ def expect_number(name: str, value: Any) -> float:
         raise AssertionError(f"{name} is still `...`: replace it with your answer.")
     if isinstance(value, bool):
         raise AssertionError(f"{name} should be a number, not a boolean ({value!r}).")
+    if isinstance(value, (str, bytes)):
+        raise AssertionError(
+            f"{name} should be a number, not the text {value!r}: return the value itself, "
+            "not a formatted string."
+        )
     try:
         number = float(value)
     except (TypeError, ValueError):

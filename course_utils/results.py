@@ -38,7 +38,7 @@ def _jsonable(value: Any) -> Any:
     if isinstance(value, str) or value is None:
         return value
     if isinstance(value, np.ndarray):
-        return [_jsonable(v) for v in value.tolist()]
+        return _jsonable(value.tolist())
     if isinstance(value, Mapping):
         return {str(k): _jsonable(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):

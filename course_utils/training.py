@@ -243,6 +243,13 @@ class HistorySummary:
         final_val_loss: Validation loss after the last epoch.
         final_train_loss: Training loss after the last epoch.
         best_val_accuracy: Highest validation accuracy over all epochs.
+
+    Example:
+
+    >>> from course_utils import make_learning_curves, summarize_history
+    >>> s = summarize_history(make_learning_curves("overfitting"))
+    >>> s.best_epoch < s.epochs and s.gap > 0.05
+    True
     """
 
     epochs: int
@@ -395,7 +402,8 @@ def make_learning_curves(kind: str, *, epochs: int = 50, seed: int = 0) -> dict[
     if epochs < 10:
         raise ValueError(f"`epochs` must be at least 10. Received: epochs={epochs}")
     rng = np.random.default_rng(seed)
-    t = np.arange(1, epochs + 1, dtype=float)
+    # The shapes are designed on a 50-epoch time axis and stretched to `epochs`.
+    t = np.arange(1, epochs + 1, dtype=float) * (50.0 / epochs)
     jitter = lambda scale: rng.normal(0.0, scale, epochs)  # noqa: E731
     if kind == "overfitting":
         loss = 2.0 * np.exp(-t / 6) + 0.01

@@ -92,14 +92,6 @@ def test_n_train_at_both_ends_of_the_valid_range(full):
     np.testing.assert_array_equal(everything.y_train, full.y_train)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG data.py:383-386: n_train is validated against [num_classes, len(train)], but "
-    "train_test_split(train_size=n_train, stratify=...) also needs the left-over part to hold at "
-    "least num_classes images, so every n_train in (len(train) - num_classes, len(train)) "
-    "(1068..1076 for digits) raises sklearn's 'The test_size = 9 should be greater or equal to "
-    "the number of classes = 10' instead of returning the subset.",
-)
 @pytest.mark.parametrize("missing", [1, 9])
 def test_n_train_just_below_the_full_split(full, missing):
     n = full.sizes["train"] - missing
@@ -209,13 +201,6 @@ def test_seed_must_be_an_integer():
         load_dataset("digits", seed="x")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG data.py:346: a negative seed is not checked; numpy's default_rng raises "
-    "'expected non-negative integer' (or sklearn an InvalidParameterError about "
-    "'random_state' with n_train), a message that does not name `seed`, contrary to the "
-    "docstring's promise that the message names the bad value and the valid range.",
-)
 def test_negative_seed_message_names_seed():
     with pytest.raises(ValueError, match=r"`seed`.*seed=-1"):
         load_dataset("digits", seed=-1)

@@ -226,19 +226,9 @@ def test_docstring_documents_return_value(name):
         assert "Returns:" in doc, name
 
 
-_NO_EXAMPLE = {
-    "Dataset": "BUG data.py:123-138: the Dataset class docstring has no Example section.",
-    "DatasetUnavailableError": "BUG data.py:49-50: the DatasetUnavailableError docstring has no "
-                               "Example section (one line only).",
-    "HistorySummary": "BUG training.py:234-246: the HistorySummary class docstring has no "
-                      "Example section.",
-}
-
-
 @pytest.mark.parametrize(
     "name",
-    [pytest.param(n, marks=pytest.mark.xfail(strict=True, reason=_NO_EXAMPLE[n]))
-     if n in _NO_EXAMPLE else n for n in _DOCUMENTED],
+    _DOCUMENTED,
 )
 def test_docstring_has_an_example(name):
     doc = inspect.getdoc(getattr(course_utils, name)) or ""

@@ -87,13 +87,6 @@ def test_numpy_values_are_converted(tmp_path):
     assert type(rec["i"]) is int and type(rec["f"]) is float
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG results.py:41: _jsonable converts an ndarray with [_jsonable(v) for v in "
-    "value.tolist()], but a 0-d array's tolist() is a scalar, so recording e.g. "
-    "np.array(0.5) (what keras.ops.convert_to_numpy returns for a scalar metric) raises "
-    "TypeError: 'float' object is not iterable.",
-)
 def test_zero_dimensional_array_is_recorded_as_a_number(tmp_path):
     rec = LessonRecorder("zero_d", out_dir=tmp_path)
     rec.record("test_accuracy", np.array(0.5))

@@ -269,13 +269,6 @@ def test_learning_curves_are_diagnosed_as_their_kind_for_other_lengths(kind):
         assert diagnose_fit(make_learning_curves(kind, epochs=epochs, seed=1)) == kind
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG training.py:395 (and curve shapes at 400-414): make_learning_curves accepts "
-    "epochs >= 10, but the 'good fit' curves only reach 0.96 - 0.8*exp(-t/6) training accuracy, "
-    "which stays below diagnose_fit's default 0.9 until epoch 17, so for epochs 10..16 they are "
-    "diagnosed 'underfitting' (and 'overfitting' curves at epochs=10 mostly as 'underfitting' too).",
-)
 def test_learning_curves_at_the_minimum_length_match_their_kind():
     for kind in KINDS:
         assert diagnose_fit(make_learning_curves(kind, epochs=10, seed=0)) == kind, kind

@@ -41,16 +41,8 @@ def test_check_non_negative_accepts(value):
     assert check_non_negative("max_gap", value) == pytest.approx(float(value))
 
 
-_NAN_BUG = pytest.mark.xfail(
-    strict=True,
-    reason="BUG _validation.py:27: `float(value) < 0.0` is False for NaN, so NaN passes as a "
-    "'number >= 0' (e.g. diagnose_fit(h, max_gap=float('nan')) then never reports a gap), while "
-    "check_rate rejects NaN.",
-)
-
-
 @pytest.mark.parametrize("value", [-1e-9, -1, True, "1", None,
-                                   pytest.param(float("nan"), marks=_NAN_BUG)])
+                                   float("nan")])
 def test_check_non_negative_rejects(value):
     with pytest.raises(ValueError, match="max_gap="):
         check_non_negative("max_gap", value)

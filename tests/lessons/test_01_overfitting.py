@@ -1,0 +1,84 @@
+"""Claims of lesson 01, asserted on the numbers the executed lesson recorded and printed."""
+
+from __future__ import annotations
+
+import json
+
+import nbformat
+import pytest
+from conftest import NOTEBOOKS, parameters_cell, printed_text
+
+LESSON = "01_overfitting"
+
+
+@pytest.fixture(scope="module")
+def run(executed):
+    return executed(LESSON)
+
+
+@pytest.fixture(scope="module")
+def values(run):
+    return run[0]["values"]
+
+
+def test_claims_are_checked_on_the_learners_default_run(run):
+    committed = parameters_cell(nbformat.read(NOTEBOOKS / f"{LESSON}.ipynb", as_version=4))
+    recorded = run[0]["parameters"]
+    assert json.loads(json.dumps(committed)) == recorded, (
+        "the recorded run did not use the notebook's default parameters")
+
+
+def test_oversized_model_fits_training_set_almost_perfectly(values):
+    assert values["baseline"]["final_train_accuracy"] >= 0.98
+
+
+def test_clear_train_validation_gap(values):
+    assert values["baseline"]["gap"] >= 0.05
+
+
+def test_validation_loss_bottoms_out_well_before_the_end_then_rises(values):
+    b = values["baseline"]
+    assert b["best_epoch"] <= 0.5 * b["epochs"], b
+    assert b["final_val_loss"] >= 1.05 * b["min_val_loss"], b
+
+
+def test_validation_accuracy_flat_while_loss_rises_overconfidence(values):
+    b = values["baseline"]
+    assert abs(b["final_val_accuracy"] - values["val_accuracy_at_best_epoch"]) <= 0.03
+    assert values["confidence_when_wrong"] >= 0.6
+
+
+def test_gap_grows_with_model_size(values):
+    cap = values["capacity"]
+    params, gaps, memorized = cap["params"], cap["gap"], cap["memorized"]
+    assert params == sorted(params), "capacity sweep must go from small to large"
+    for smaller, larger in zip(gaps, gaps[1:]):
+        assert larger >= smaller - 0.02, f"gap fell with more capacity: {gaps}"
+    assert gaps[-1] - gaps[0] >= 0.15, gaps
+    # the mechanism: the large models reproduce the deliberately wrong labels
+    assert memorized[-1] >= 0.8 and memorized[0] <= 0.3, memorized
+
+
+def test_gap_shrinks_with_more_training_data(values):
+    ds = values["data_size"]
+    sizes, gaps, val_acc = ds["n_train"], ds["gap"], ds["val_accuracy"]
+    assert sizes == sorted(sizes)
+    for smaller_n, larger_n in zip(gaps, gaps[1:]):
+        assert larger_n <= smaller_n + 0.02, f"gap grew with more data: {gaps}"
+    assert gaps[0] - gaps[-1] >= 0.05, gaps
+    assert val_acc[-1] > val_acc[0]
+
+
+def test_decision_guide_diagnoses(values):
+    assert values["diagnoses"]["baseline"] == "overfitting"
+    assert values["diagnoses"]["smallest_model"] == "underfitting"
+
+
+def test_notebook_prints_the_numbers_the_tests_check(run):
+    text = printed_text(run[1])
+    b = run[0]["values"]["baseline"]
+    for number in (f"{b['final_train_accuracy']:.3f}", f"{b['final_val_accuracy']:.3f}",
+                   f"{b['gap']:.3f}", f"{b['min_val_loss']:.3f}", f"epoch {b['best_epoch']}"):
+        assert number in text, f"{number!r} is not printed by the notebook"
+    for gap in run[0]["values"]["capacity"]["gap"] + run[0]["values"]["data_size"]["gap"]:
+        assert f"{gap:+.3f}" in text
