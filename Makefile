@@ -1,17 +1,19 @@
 # The course's commands. `make run` and `make test` are the two Quick-start commands in README.md.
 # Both create the virtual environment on first use (or when pyproject.toml changes).
 
-PYTHON ?= python3.11
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   ?= .venv
 EXTRAS ?= course,test
 PY     := $(VENV)/bin/python
-STAMP  := $(VENV)/.installed
 # Extra papermill parameters for `make run`, e.g. PARAMS="-p DATASET fashion_mnist -p N_TRAIN 5000"
 PARAMS ?=
 # `make run GPU=1` also installs the CUDA libraries for TensorFlow (Linux x86_64 with an NVIDIA GPU).
 ifeq ($(GPU),1)
 EXTRAS := $(EXTRAS),gpu
 endif
+comma  := ,
+# Re-install when pyproject.toml or the chosen extras change.
+STAMP  := $(VENV)/.installed-$(subst $(comma),-,$(EXTRAS))
 
 export PATH := $(abspath $(VENV))/bin:$(PATH)
 export PYTHONDONTWRITEBYTECODE := 1
@@ -29,11 +31,10 @@ help:
 	@echo "make clean      remove build/ (the virtual environment stays)"
 
 $(STAMP): pyproject.toml
-	@command -v $(PYTHON) >/dev/null 2>&1 || { \
-	  if python3 -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))' 2>/dev/null; then :; else \
-	    echo "Python 3.11 is required: install it, or run 'make PYTHON=/path/to/python3.11 ...'."; exit 1; fi; }
-	@test -x $(PY) || { command -v $(PYTHON) >/dev/null 2>&1 && $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV); }
-	@$(PY) -c 'import sys; assert sys.version_info[:2] == (3, 11), f"{sys.executable} is Python {sys.version.split()[0]}; the course needs 3.11. Delete $(VENV) and rerun with PYTHON=python3.11."'
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV) || { \
+	  echo "Could not create $(VENV) with '$(PYTHON)'. The course needs Python 3.11: install it"; \
+	  echo "(e.g. with pyenv or your package manager) or run 'make ... PYTHON=/path/to/python3.11'."; exit 1; }
+	@$(PY) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else "$(VENV) runs Python " + sys.version.split()[0] + "; the course needs 3.11. Delete $(VENV) and rerun with PYTHON=/path/to/python3.11.")'
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e ".[$(EXTRAS)]"
 	@touch $(STAMP)

@@ -229,8 +229,8 @@ def plot_gap_summary(
     ax.plot(xs, train, "o-", color="#1f77b4", label="train")
     ax.plot(xs, val, "s--", color="#ff7f0e", label="validation")
     for xi, t, v in zip(xs, train, val):
-        ax.annotate(f"{t - v:+.2f}", (xi, (t + v) / 2), ha="center", va="center", fontsize="small",
-                    color="#7f1d1d")
+        ax.annotate(f"gap {t - v:+.2f}", (xi, (t + v) / 2), xytext=(6, 0), textcoords="offset points",
+                    ha="left", va="center", fontsize="small", color="#7f1d1d")
     if log_x:
         ax.set_xscale("log")
     if x is None:

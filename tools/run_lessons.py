@@ -13,6 +13,7 @@ is ever written. Exits non-zero if any lesson raised an error.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import platform
@@ -39,6 +40,22 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
+@contextlib.contextmanager
+def stderr_to(path: Path):
+    """Send this process's file descriptor 2, and so the kernel's TensorFlow/absl start-up
+    chatter that it inherits, to a log file instead of the terminal."""
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with open(path, "w") as log:
+        os.dup2(log.fileno(), 2)
+        try:
+            yield
+        finally:
+            sys.stderr.flush()
+            os.dup2(saved, 2)
+            os.close(saved)
+
+
 def run_one(nb: Path, out_dir: Path, params: dict, timeout: int) -> tuple[bool, float, str]:
     import papermill as pm
 
@@ -48,15 +65,18 @@ def run_one(nb: Path, out_dir: Path, params: dict, timeout: int) -> tuple[bool, 
     if results.exists():
         results.unlink()  # never let a stale file vouch for this run
     start = time.perf_counter()
+    log = out_dir / f"{nb.stem}.kernel.log"
     try:
-        pm.execute_notebook(
-            str(nb), str(out), parameters=params, cwd=str(nb.parent), kernel_name="python3",
-            progress_bar=False, log_output=False, execution_timeout=timeout,
-        )
+        with stderr_to(log):
+            pm.execute_notebook(
+                str(nb), str(out), parameters=params, cwd=str(nb.parent), kernel_name="python3",
+                progress_bar=False, log_output=False, execution_timeout=timeout,
+            )
     except pm.PapermillExecutionError as exc:
         return False, time.perf_counter() - start, f"cell {exc.exec_count}: {exc.ename}: {exc.evalue}"
     except Exception as exc:  # kernel died, timeout, bad parameters ...
-        return False, time.perf_counter() - start, f"{type(exc).__name__}: {exc}"
+        return (False, time.perf_counter() - start,
+                f"{type(exc).__name__}: {exc} (kernel log: {log.relative_to(ROOT) if log.is_relative_to(ROOT) else log})")
     finally:
         os.environ.pop("COURSE_RESULTS_DIR", None)
     return True, time.perf_counter() - start, ""
