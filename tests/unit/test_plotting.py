@@ -163,7 +163,7 @@ def test_gap_summary_creates_axes_and_plots_final_accuracies():
     # The gap of each run is written on the plot.
     texts = {t.get_text() for t in ax.texts}
     for h in (SMALL, BIG):
-        assert f"{h['accuracy'][-1] - h['val_accuracy'][-1]:+.2f}" in texts
+        assert f"gap {h['accuracy'][-1] - h['val_accuracy'][-1]:+.2f}" in texts
 
 
 def test_gap_summary_draws_on_given_axes_with_numeric_x():
