@@ -53,7 +53,7 @@ unit: setup
 test: setup
 	$(PY) -m pytest tests/unit -q
 	$(PY) tools/run_lessons.py --out build/executed
-	$(PY) -m pytest -q -p no:cacheprovider --nbval-lax --nbval-current-env \
+	PYTHONPATH=tests $(PY) -m pytest -q -p no:cacheprovider -p nbval_stdout_only --nbval-lax --nbval-current-env \
 	    --nbval-sanitize-with tests/nbval_sanitize.cfg --nbval-cell-timeout=900 build/executed
 	$(PY) -m pytest tests/lessons -q
 

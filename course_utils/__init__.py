@@ -18,7 +18,7 @@ _os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 from .data import DATASETS, DEFAULT_DATASET, Dataset, DatasetUnavailableError, keras_cache_dir, load_dataset  # noqa: E402
 from .models import build_mlp  # noqa: E402
 from .plotting import plot_examples, plot_gap_summary, plot_history, plot_learning_curves, run_colors, set_style  # noqa: E402
-from .reproducibility import set_seed  # noqa: E402
+from .reproducibility import describe_environment, set_seed  # noqa: E402
 from .results import LessonRecorder, load_results  # noqa: E402
 from .training import (  # noqa: E402
     CompactProgress,
@@ -44,6 +44,7 @@ __all__ = [
     "as_history_dict",
     "as_tf_dataset",
     "build_mlp",
+    "describe_environment",
     "diagnose_fit",
     "keras_cache_dir",
     "load_dataset",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["set_seed"]
+__all__ = ["describe_environment", "set_seed"]
 
 
 def set_seed(seed: int = 0, *, deterministic_ops: bool = False) -> int:
@@ -43,3 +43,31 @@ def set_seed(seed: int = 0, *, deterministic_ops: bool = False) -> int:
 
         tf.config.experimental.enable_op_determinism()
     return int(seed)
+
+
+def describe_environment() -> str:
+    """Describes the software and the compute device this notebook runs on.
+
+    It also initializes TensorFlow's devices, so that TensorFlow's start-up messages (for
+    example about CUDA on a machine without a GPU) appear in the setup cell rather than later.
+
+    Returns:
+        One line such as ``"TensorFlow 2.21.0, Keras 3.15.1, Python 3.11.7: running on the CPU
+        (no GPU found)"``.
+
+    Example:
+
+    >>> from course_utils import describe_environment
+    >>> print(describe_environment())  # doctest: +SKIP
+    TensorFlow 2.21.0, Keras 3.15.1, Python 3.11.7: running on the CPU (no GPU found)
+    """
+    import platform
+
+    import keras
+    import tensorflow as tf
+
+    gpus = tf.config.list_physical_devices("GPU")
+    where = (f"running on {len(gpus)} GPU(s): " + ", ".join(g.name for g in gpus)) if gpus else (
+        "running on the CPU (no GPU found)")
+    return (f"TensorFlow {tf.__version__}, Keras {keras.__version__}, "
+            f"Python {platform.python_version()}: {where}")

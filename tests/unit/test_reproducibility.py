@@ -44,3 +44,15 @@ def test_same_seed_same_draws_different_seed_different_draws():
 def test_set_seed_rejects_bad_seeds(bad):
     with pytest.raises(ValueError, match=f"seed={bad!r}"):
         set_seed(bad)
+
+
+def test_describe_environment_names_versions_and_device():
+    import keras
+    import tensorflow as tf
+
+    from course_utils import describe_environment
+
+    text = describe_environment()
+    assert f"TensorFlow {tf.__version__}" in text and f"Keras {keras.__version__}" in text
+    expected = "GPU" if tf.config.list_physical_devices("GPU") else "CPU (no GPU found)"
+    assert expected in text
