@@ -27,6 +27,7 @@ from .training import (  # noqa: E402
     as_tf_dataset,
     diagnose_fit,
     make_learning_curves,
+    make_mystery_runs,
     summarize_history,
     train,
 )
@@ -50,6 +51,7 @@ __all__ = [
     "load_dataset",
     "load_results",
     "make_learning_curves",
+    "make_mystery_runs",
     "plot_examples",
     "plot_gap_summary",
     "plot_history",

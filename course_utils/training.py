@@ -24,6 +24,7 @@ __all__ = [
     "as_tf_dataset",
     "diagnose_fit",
     "make_learning_curves",
+    "make_mystery_runs",
     "summarize_history",
     "train",
 ]
@@ -426,4 +427,31 @@ def make_learning_curves(kind: str, *, epochs: int = 50, seed: int = 0) -> dict[
         "val_loss": list(val_loss * (1.0 + jitter(0.015))),
         "accuracy": list(clip(acc + jitter(0.003))),
         "val_accuracy": list(clip(val_acc + jitter(0.005))),
+    }
+
+
+def make_mystery_runs(seed: int = 0, *, epochs: int = 50) -> dict[str, dict[str, list[float]]]:
+    """Three synthetic runs labelled ``"A"``, ``"B"``, ``"C"``: one of each diagnosis, shuffled.
+
+    Which label hides which diagnosis depends on ``seed``; the exercise is to find out from the
+    curves and their numbers (:func:`summarize_history`).
+
+    Args:
+        seed: Seed of the shuffle and of the curves' noise.
+        epochs: Length of each run (at least 10).
+
+    Returns:
+        A dict ``{"A": history, "B": history, "C": history}`` of history dicts.
+
+    Example:
+
+    >>> from course_utils import diagnose_fit, make_mystery_runs
+    >>> runs = make_mystery_runs(seed=0)
+    >>> sorted(diagnose_fit(h) for h in runs.values())
+    ['good fit', 'overfitting', 'underfitting']
+    """
+    order = np.random.default_rng([seed, 2024]).permutation(len(_CURVE_KINDS))
+    return {
+        label: make_learning_curves(_CURVE_KINDS[k], epochs=epochs, seed=seed + i)
+        for i, (label, k) in enumerate(zip("ABC", order))
     }

@@ -119,7 +119,7 @@ def test_q1_gap_feedback(fn, score, message, env01, autograders):
 @pytest.mark.parametrize("fn,message", [
     (lambda h: int(np.argmin(getattr(h, "history", h)["val_loss"])), "list INDEX"),  # off by one
     (lambda h: int(np.argmin(getattr(h, "history", h)["loss"])) + 1, "expected"),   # training loss
-    (lambda h: "3", "single number"),
+    (lambda h: "3", "not the text"),
 ])
 def test_q2_best_epoch_feedback(fn, message, env01, autograders):
     tests = load_tests("01_overfitting", "q2_best_epoch", autograders)

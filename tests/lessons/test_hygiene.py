@@ -103,3 +103,16 @@ def test_hidden_tests_do_not_reach_learners(path: Path):
     assert "hidden=True" not in blob
     # and solutions are stripped
     assert "# BEGIN SOLUTION" not in blob and "# END SOLUTION" not in blob
+
+
+@pytest.mark.parametrize("path", ALL, ids=ids(ALL))
+def test_every_code_cell_is_valid_python(path: Path):
+    nb = nbformat.read(path, as_version=4)
+    for i, cell in enumerate(nb.cells):
+        if cell.cell_type != "code":
+            continue
+        source = "\n".join(line for line in cell.source.splitlines() if not line.lstrip().startswith(("%", "!")))
+        try:
+            ast.parse(source)
+        except SyntaxError as err:
+            pytest.fail(f"{path.name} cell {i} has a syntax error: {err}")
