@@ -67,7 +67,7 @@ class DatasetUnavailableError(RuntimeError):
 class _Spec:
     name: str
     description: str
-    input_shape: tuple[int, ...]
+    example_shape: tuple[int, ...]
     class_names: tuple[str, ...]
     scale: float
     # Paths, relative to the Keras cache directory, that must exist for an offline load.
@@ -81,14 +81,14 @@ _SPECS: dict[str, _Spec] = {
     "digits": _Spec(
         name="digits",
         description="scikit-learn's bundled 8x8 handwritten digits (1,797 images, no download)",
-        input_shape=(8, 8, 1),
+        example_shape=(8, 8, 1),
         class_names=_DIGIT_NAMES,
         scale=16.0,
     ),
     "mnist": _Spec(
         name="mnist",
         description="MNIST handwritten digits, 28x28 (70,000 images, Keras cache)",
-        input_shape=(28, 28, 1),
+        example_shape=(28, 28, 1),
         class_names=_DIGIT_NAMES,
         scale=255.0,
         cache_files=("datasets/mnist.npz",),
@@ -97,7 +97,7 @@ _SPECS: dict[str, _Spec] = {
     "fashion_mnist": _Spec(
         name="fashion_mnist",
         description="Fashion-MNIST clothing images, 28x28 (70,000 images, Keras cache)",
-        input_shape=(28, 28, 1),
+        example_shape=(28, 28, 1),
         class_names=(
             "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
             "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot",
@@ -117,7 +117,7 @@ _SPECS: dict[str, _Spec] = {
     "cifar10": _Spec(
         name="cifar10",
         description="CIFAR-10 colour images, 32x32x3 (60,000 images, Keras cache)",
-        input_shape=(32, 32, 3),
+        example_shape=(32, 32, 3),
         class_names=(
             "airplane", "automobile", "bird", "cat", "deer",
             "dog", "frog", "horse", "ship", "truck",
@@ -145,7 +145,6 @@ class Dataset:
         x_val, y_val: The validation split, for model selection.
         x_test, y_test: The test split: evaluate on it once, at the very end.
         class_names: One readable name per class index.
-        input_shape: Shape of one example, e.g. ``(8, 8, 1)``.
         label_noise: Fraction of training labels that were replaced by a wrong class.
         noisy_train_mask: Boolean mask over the training set, ``True`` where a label was flipped.
         seed: The seed that chose the training subset and the flipped labels.
@@ -166,7 +165,6 @@ class Dataset:
     x_test: np.ndarray
     y_test: np.ndarray
     class_names: tuple[str, ...]
-    input_shape: tuple[int, ...]
     label_noise: float = 0.0
     noisy_train_mask: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
     seed: int = 0
@@ -175,6 +173,11 @@ class Dataset:
     def num_classes(self) -> int:
         """Number of classes."""
         return len(self.class_names)
+
+    @property
+    def input_shape(self) -> tuple[int, ...]:
+        """Shape of one example, e.g. ``(8, 8, 1)``: what ``keras.Input(shape=...)`` needs."""
+        return tuple(int(d) for d in self.x_train.shape[1:])
 
     @property
     def sizes(self) -> dict[str, int]:
@@ -202,7 +205,7 @@ class Dataset:
         s = self.sizes
         return (
             f"Dataset(name={self.name!r}, train={s['train']}, val={s['val']}, test={s['test']}, "
-            f"input_shape={self.input_shape}, num_classes={self.num_classes}, "
+            f"example shape {self.input_shape}, num_classes={self.num_classes}, "
             f"label_noise={self.label_noise})"
         )
 
@@ -417,7 +420,7 @@ def load_dataset(
 
     def prep(x: np.ndarray) -> np.ndarray:
         x = np.asarray(x, dtype="float32") / spec.scale
-        return x.reshape((len(x),) + spec.input_shape)
+        return x.reshape((len(x),) + spec.example_shape)
 
     return Dataset(
         name=spec.name,
@@ -428,7 +431,6 @@ def load_dataset(
         x_test=prep(x_test),
         y_test=y_test,
         class_names=spec.class_names,
-        input_shape=spec.input_shape,
         label_noise=float(label_noise),
         noisy_train_mask=mask,
         seed=int(seed),
