@@ -63,6 +63,9 @@ def test_gap_grows_with_model_size(values):
     # "validation accuracy does not improve with it"
     val = cap["val_accuracy"]
     assert val[-1] <= val[0] + 0.02, val
+    # "training accuracy against the noisy labels climbs towards 1"
+    noisy_train_acc = [g + v for g, v in zip(gaps, val)]
+    assert noisy_train_acc[-1] >= 0.98 and noisy_train_acc[-1] > noisy_train_acc[0], noisy_train_acc
 
 
 def test_smallest_model_fits_the_true_labels_better_than_the_noisy_ones(values):
@@ -85,6 +88,8 @@ def test_gap_shrinks_with_more_training_data(values):
         assert larger_n <= smaller_n + 0.02, f"gap grew with more data: {gaps}"
     assert gaps[0] - gaps[-1] >= 0.05, gaps
     assert val_acc[-1] > val_acc[0]
+    # "the training accuracy stays near 1 at every size"
+    assert all(g + v >= 0.98 for g, v in zip(gaps, val_acc)), (gaps, val_acc)
 
 
 def test_decision_guide_diagnoses(values):
