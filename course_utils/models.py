@@ -55,6 +55,11 @@ def build_mlp(
     """
     import keras
 
+    if isinstance(input_shape, (int, str)) or not isinstance(input_shape, Sequence):
+        raise ValueError(
+            "`input_shape` must be the shape of one example as a tuple, e.g. data.input_shape or "
+            f"(8, 8, 1). Received: input_shape={input_shape!r}"
+        )
     shape = tuple(check_positive_int("input_shape entry", d) for d in input_shape)
     if isinstance(num_classes, bool) or not isinstance(num_classes, int) or num_classes < 2:
         raise ValueError(f"`num_classes` must be an integer >= 2. Received: num_classes={num_classes!r}")

@@ -166,8 +166,8 @@ def train(
         the compiled metrics per epoch, and ``.elapsed_seconds`` the wall time of the fit.
 
     Raises:
-        ValueError: If ``epochs``/``batch_size`` are not positive integers or the model is not
-            compiled.
+        ValueError: If ``data`` is not a :class:`course_utils.Dataset`, ``epochs``/``batch_size``
+            are not positive integers, or the model is not compiled.
 
     Example:
 
@@ -180,6 +180,14 @@ def train(
     >>> sorted(history.history)
     ['accuracy', 'loss', 'val_accuracy', 'val_loss']
     """
+    from .data import Dataset
+
+    if not isinstance(data, Dataset):
+        raise ValueError(
+            "`data` must be the Dataset returned by course_utils.load_dataset(...). For your own "
+            "arrays call model.fit(x, y, validation_data=(x_val, y_val)) directly. "
+            f"Received: data of type {type(data).__name__}"
+        )
     epochs = check_positive_int("epochs", epochs)
     batch_size = check_positive_int("batch_size", batch_size)
     if getattr(model, "optimizer", None) is None or not getattr(model, "compiled", True):

@@ -102,6 +102,16 @@ def main(argv: list[str] | None = None) -> int:
         print(f"No lessons found in {args.source}", file=sys.stderr)
         return 1
 
+    import papermill as pm
+
+    for nb in lessons:  # a misspelt parameter would otherwise be ignored with only a warning
+        known = pm.inspect_notebook(str(nb))
+        unknown = sorted(set(params) - set(known))
+        if unknown:
+            print(f"{nb.name} has no parameter {', '.join(unknown)}; its parameters are: "
+                  f"{', '.join(known)}. Check the spelling, or use --only to pick lessons.", file=sys.stderr)
+            return 2
+
     print(f"Executing {len(lessons)} lesson(s) into {out_dir}" + (f" with {params}" if params else ""), flush=True)
     rows = []
     for nb in lessons:

@@ -131,3 +131,9 @@ def test_bad_arguments_raise_value_error_naming_the_value(kwargs, fragment):
     with pytest.raises(ValueError) as info:
         build_mlp(**args)
     assert fragment in str(info.value)
+
+
+@pytest.mark.parametrize("bad", [64, "8x8", None])
+def test_build_mlp_rejects_an_input_shape_that_is_not_a_tuple(bad):
+    with pytest.raises(ValueError, match="input_shape="):
+        build_mlp(bad, 10)

@@ -352,3 +352,13 @@ def test_compact_progress_never_exceeds_max_lines(max_lines):
 def test_compact_progress_rejects_bad_max_lines():
     with pytest.raises(ValueError, match=r"max_lines=0"):
         CompactProgress(max_lines=0)
+
+
+def test_train_rejects_data_that_is_not_a_dataset():
+    import numpy as np
+
+    model = build_mlp((4,), 3, (4,), seed=0)
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    with pytest.raises(ValueError, match="load_dataset") as info:
+        train(model, (np.zeros((6, 4), "float32"), np.zeros(6, "int64")), epochs=1)
+    assert "tuple" in str(info.value)
