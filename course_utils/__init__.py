@@ -1,64 +1,51 @@
 """course_utils: helpers shared by the notebooks of the course "Regularization and Optimization
 for Neural Networks, in TensorFlow / Keras 3".
 
-The lessons keep their ideas visible; this package holds the plumbing: data loading
-(:func:`load_dataset`), reproducibility (:func:`set_seed`), model builders (:func:`build_mlp`),
-training with quiet progress output (:func:`train`), figures (``plot_*``), the record of each
-lesson's measured numbers (:class:`LessonRecorder`) and helpers for exercise checks
-(:mod:`course_utils.grading`).
+The lessons keep their ideas visible; this package holds the plumbing, one module per concern:
+
+* :mod:`~course_utils.data`: datasets (:func:`load_dataset`);
+* :mod:`~course_utils.reproducibility`: :func:`set_seed`, :func:`describe_environment`;
+* :mod:`~course_utils.models`: model builders (:func:`build_mlp`, :func:`build_cnn`);
+* :mod:`~course_utils.training`: training with quiet progress output (:func:`train`) and
+  history summaries;
+* :mod:`~course_utils.regularization`, :mod:`~course_utils.dropout`,
+  :mod:`~course_utils.normalization`, :mod:`~course_utils.early_stopping`,
+  :mod:`~course_utils.schedules`, :mod:`~course_utils.optimizers`,
+  :mod:`~course_utils.experiments`: the measurements, schedules, optimizers and callbacks of
+  lessons 02-08;
+* :mod:`~course_utils.plotting`: every figure (``plot_*``) and the explicit :func:`set_style`;
+* :mod:`~course_utils.results`: the record of each lesson's measured numbers
+  (:class:`LessonRecorder`);
+* :mod:`~course_utils.grading`: helpers for the exercise checks (imported as a submodule).
+
+Every public name of those modules (their ``__all__``) is available at the top level, e.g.
+``course_utils.load_dataset``.
 """
 
 from __future__ import annotations
 
+import importlib as _importlib
 import os as _os
 
 # Quieter TensorFlow C++ logging for learners; an explicit setting in the environment wins.
 _os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-from .data import DATASETS, DEFAULT_DATASET, Dataset, DatasetUnavailableError, keras_cache_dir, load_dataset  # noqa: E402
-from .models import build_mlp  # noqa: E402
-from .plotting import plot_examples, plot_gap_summary, plot_history, plot_learning_curves, run_colors, set_style  # noqa: E402
-from .reproducibility import describe_environment, set_seed  # noqa: E402
-from .results import LessonRecorder, load_results  # noqa: E402
-from .training import (  # noqa: E402
-    CompactProgress,
-    HistorySummary,
-    as_history_dict,
-    as_tf_dataset,
-    diagnose_fit,
-    make_learning_curves,
-    make_mystery_runs,
-    summarize_history,
-    train,
-)
-
 __version__ = "0.1.0"
 
-__all__ = [
-    "DATASETS",
-    "DEFAULT_DATASET",
-    "CompactProgress",
-    "Dataset",
-    "DatasetUnavailableError",
-    "HistorySummary",
-    "LessonRecorder",
-    "as_history_dict",
-    "as_tf_dataset",
-    "build_mlp",
-    "describe_environment",
-    "diagnose_fit",
-    "keras_cache_dir",
-    "load_dataset",
-    "load_results",
-    "make_learning_curves",
-    "make_mystery_runs",
-    "plot_examples",
-    "plot_gap_summary",
-    "plot_history",
-    "plot_learning_curves",
-    "run_colors",
-    "set_seed",
-    "set_style",
-    "summarize_history",
-    "train",
-]
+#: The modules whose public names (``__all__``) are re-exported here, in order.
+#: ``grading`` is not among them: exercise tests import it as ``course_utils.grading``.
+SUBMODULES: tuple[str, ...] = (
+    "data", "reproducibility", "models", "training", "regularization", "dropout",
+    "normalization", "early_stopping", "schedules", "optimizers", "experiments", "plotting",
+    "results",
+)
+
+__all__: list[str] = []
+for _name in SUBMODULES:
+    _module = _importlib.import_module(f".{_name}", __name__)
+    for _public in _module.__all__:
+        if _public in globals() and globals()[_public] is not getattr(_module, _public):
+            raise ImportError(f"course_utils.{_name}.{_public} clashes with another module's name")
+        globals()[_public] = getattr(_module, _public)
+        __all__.append(_public)
+del _name, _module, _public

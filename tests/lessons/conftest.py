@@ -6,9 +6,11 @@ import json
 import os
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 
 import nbformat
+import papermill as pm
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -72,3 +74,70 @@ def parameters_cell(nb: nbformat.NotebookNode) -> dict:
     env: dict = {}
     exec(cells[0].source, env)  # the parameters cell holds literals only
     return {k: v for k, v in env.items() if not k.startswith("__")}
+
+
+# ---- otter grading -----------------------------------------------------------------------------
+
+# Grading runs use tiny parameters: the checks test the learner's code, not the lesson's numbers
+# (those are the claim tests' job). Every lesson has an EPOCHS parameter; a lesson adds its own
+# quick values in its master notebook's metadata, under "course" -> "quick_parameters".
+QUICK = {"EPOCHS": 3}
+
+
+def quick_parameters(lesson: str) -> dict:
+    """The parameters that grading runs of ``lesson`` use."""
+    master = nbformat.read(SOLUTIONS / f"{lesson}.ipynb", as_version=4)
+    return {**QUICK, **master.metadata.get("course", {}).get("quick_parameters", {})}
+
+
+class _Autograders:
+    """``autograders[lesson]`` -> {"zip": autograder zip, "solution": solution notebook}; each
+    lesson is assigned (otter assign) on first use only."""
+
+    def __init__(self, build: Path) -> None:
+        self.build = build
+        self.found: dict[str, dict[str, Path]] = {}
+
+    def __getitem__(self, lesson: str) -> dict[str, Path]:
+        if lesson not in self.found:
+            from sync_notebooks import learner_version
+
+            _, ag_dir = learner_version(SOLUTIONS / f"{lesson}.ipynb", self.build)
+            self.found[lesson] = {"zip": sorted(ag_dir.glob("*.zip"))[-1],
+                                  "solution": ag_dir / f"{lesson}.ipynb"}
+        return self.found[lesson]
+
+
+@pytest.fixture(scope="session")
+def autograders(tmp_path_factory):
+    return _Autograders(tmp_path_factory.mktemp("assign"))
+
+
+def otter_grade(notebook: Path, ag_zip: Path, workdir: Path, lesson: str | None = None) -> dict[str, tuple[float, float]]:
+    """Grade one notebook with `otter run` (no Docker) at the lesson's quick parameters; return
+    {question: (score, max)}."""
+    workdir.mkdir(parents=True, exist_ok=True)
+    prepared = workdir / notebook.name
+    pm.execute_notebook(str(notebook), str(prepared), parameters=quick_parameters(lesson or notebook.stem),
+                        prepare_only=True, progress_bar=False)
+    out = workdir / "out"
+    out.mkdir()
+    subprocess.run([sys.executable, "-m", "otter", "run", "--no-logo", "-a", str(ag_zip),
+                    "-o", str(out), str(prepared)], check=True, capture_output=True, cwd=workdir)
+    results = json.loads((out / "results.json").read_text())
+    return {t["name"]: (t["score"], t["max_score"]) for t in results["tests"] if "score" in t}
+
+
+def load_tests(lesson: str, question: str, autograders):
+    """The full (hidden included) tests of one question, from the lesson's autograder zip."""
+    from otter.test_files import ExceptionTestFile
+
+    with zipfile.ZipFile(autograders[lesson]["zip"]) as z:
+        source = z.read(f"tests/{question}.py").decode()
+    return ExceptionTestFile.from_string(source, path=f"{question}.py")
+
+
+def grade(tests, env: dict) -> tuple[float, str]:
+    """Run loaded tests in ``env`` (the names a notebook would define); return (score, messages)."""
+    tests.run(env)
+    return tests.score, "\n".join(r.message for r in tests.test_case_results)

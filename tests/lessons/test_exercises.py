@@ -3,52 +3,12 @@ zero, and typical wrong answers fail with a message that says what is wrong."""
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
-import zipfile
-from pathlib import Path
-
 import keras
 import numpy as np
-import papermill as pm
 import pytest
-from conftest import NOTEBOOKS, SOLUTIONS, lesson_notebooks
-from otter.test_files import ExceptionTestFile
-from sync_notebooks import learner_version
+from conftest import NOTEBOOKS, SOLUTIONS, grade, lesson_notebooks, load_tests, otter_grade
 
 import course_utils as cu
-
-# Grading runs use tiny parameters: the checks test the learner's code, not the lesson's numbers
-# (those are the claim tests' job). Every lesson has an EPOCHS parameter.
-QUICK = {"EPOCHS": 3}
-QUICK_BY_LESSON = {"01_overfitting": {"DATA_SIZES": [75], "CAPACITIES": [[16]]}}
-
-
-@pytest.fixture(scope="session")
-def autograders(tmp_path_factory):
-    build = tmp_path_factory.mktemp("assign")
-    found = {}
-    for master in lesson_notebooks(SOLUTIONS):
-        _, ag_dir = learner_version(master, build)
-        found[master.stem] = {"zip": sorted(ag_dir.glob("*.zip"))[-1], "solution": ag_dir / master.name}
-    return found
-
-
-def otter_grade(notebook: Path, ag_zip: Path, workdir: Path) -> dict[str, tuple[float, float]]:
-    """Grade one notebook with `otter run` (no Docker); return {question: (score, max)}."""
-    workdir.mkdir(parents=True, exist_ok=True)
-    prepared = workdir / notebook.name
-    params = {**QUICK, **QUICK_BY_LESSON.get(notebook.stem, {})}
-    pm.execute_notebook(str(notebook), str(prepared), parameters=params, prepare_only=True,
-                        progress_bar=False)
-    out = workdir / "out"
-    out.mkdir()
-    subprocess.run([sys.executable, "-m", "otter", "run", "--no-logo", "-a", str(ag_zip),
-                    "-o", str(out), str(prepared)], check=True, capture_output=True, cwd=workdir)
-    results = json.loads((out / "results.json").read_text())
-    return {t["name"]: (t["score"], t["max_score"]) for t in results["tests"] if "score" in t}
-
 
 @pytest.mark.parametrize("lesson", [p.stem for p in lesson_notebooks(SOLUTIONS)])
 def test_solution_scores_full_marks(lesson, autograders, tmp_path):
@@ -64,17 +24,6 @@ def test_blank_learner_notebook_scores_zero(lesson, autograders, tmp_path):
 
 
 # ---- lesson 01: wrong answers, checked in-process against the full (hidden included) tests ----
-
-def load_tests(lesson: str, question: str, autograders) -> ExceptionTestFile:
-    with zipfile.ZipFile(autograders[lesson]["zip"]) as z:
-        source = z.read(f"tests/{question}.py").decode()
-    return ExceptionTestFile.from_string(source, path=f"{question}.py")
-
-
-def grade(tests: ExceptionTestFile, env: dict) -> tuple[float, str]:
-    tests.run(env)
-    return tests.score, "\n".join(r.message for r in tests.test_case_results)
-
 
 @pytest.fixture(scope="module")
 def env01():

@@ -137,3 +137,41 @@ def test_bad_arguments_raise_value_error_naming_the_value(kwargs, fragment):
 def test_build_mlp_rejects_an_input_shape_that_is_not_a_tuple(bad):
     with pytest.raises(ValueError, match="input_shape="):
         build_mlp(bad, 10)
+
+
+# ---- options added for lessons 02-08 ----------------------------------------------------------
+
+def test_build_mlp_batch_norm_placement_and_constraint():
+    import keras
+
+    from course_utils import build_mlp
+
+    before = build_mlp((8, 8, 1), 10, (16,), batch_norm="before", seed=0)
+    after = build_mlp((8, 8, 1), 10, (16,), batch_norm="after", seed=0)
+    names = lambda m: [type(layer).__name__ for layer in m.layers]  # noqa: E731
+    assert names(before)[1:4] == ["Dense", "BatchNormalization", "Activation"]
+    assert names(after)[1:4] == ["Dense", "Activation", "BatchNormalization"]
+    assert not before.layers[1].use_bias and after.layers[1].use_bias
+    constrained = build_mlp((4,), 3, (8,), kernel_constraint=keras.constraints.MaxNorm(2.0))
+    assert isinstance(constrained.get_layer("dense_1").kernel_constraint, keras.constraints.MaxNorm)
+    with pytest.raises(ValueError, match="batch_norm"):
+        build_mlp((4,), 3, (8,), batch_norm="middle")
+
+
+def test_build_cnn_shapes_options_and_validation():
+    import keras
+
+    from course_utils import build_cnn
+
+    model = build_cnn((8, 8, 1), 10, filters=(8, 16), spatial_dropout=0.2, dropout=0.3,
+                      batch_norm=True, augmentation=[keras.layers.RandomFlip("horizontal", seed=0)],
+                      seed=0)
+    kinds = [type(layer).__name__ for layer in model.layers]
+    assert kinds[0] == "RandomFlip" and "SpatialDropout2D" in kinds and "Dropout" in kinds
+    assert model.output_shape == (None, 10)
+    assert build_cnn((28, 28, 1), 10, seed=0).output_shape == (None, 10)
+    for bad in ({"input_shape": (64,)}, {"filters": ()}, {"spatial_dropout": 1.5},
+                {"dropout": -0.1}, {"dense_units": 0}):
+        kwargs = {"input_shape": (8, 8, 1), "num_classes": 10, **bad}
+        with pytest.raises(ValueError, match=next(iter(bad))):
+            build_cnn(**kwargs)

@@ -184,8 +184,8 @@ def test_all_names_exist():
     assert missing == []
 
 
-@pytest.mark.parametrize("module", ["data", "models", "training", "plotting", "results", "grading",
-                                    "reproducibility"])
+@pytest.mark.parametrize("module", [*course_utils.SUBMODULES, "grading",
+                                    *(f"plotting.{m}" for m in course_utils.plotting.SUBMODULES)])
 def test_submodule_all_names_exist(module):
     mod = __import__(f"course_utils.{module}", fromlist=["__all__"])
     assert [n for n in mod.__all__ if not hasattr(mod, n)] == []

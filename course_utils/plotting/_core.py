@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from .training import HistoryLike, as_history_dict, summarize_history
+from ..training import HistoryLike, as_history_dict, summarize_history
 
 __all__ = [
     "plot_examples",
@@ -278,7 +278,7 @@ def plot_examples(
     """
     import matplotlib.pyplot as plt
 
-    from ._validation import check_positive_int
+    from .._validation import check_positive_int
 
     n = min(check_positive_int("n", n), len(x))
     if fig is None:
