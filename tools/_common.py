@@ -24,6 +24,21 @@ def lesson_notebooks(folder: Path = NOTEBOOKS, only: list[str] | None = None) ->
     return paths
 
 
+#: Every lesson has an EPOCHS parameter; grading runs and the nbval stage use this many epochs.
+QUICK = {"EPOCHS": 3}
+
+
+def quick_parameters(stem: str) -> dict:
+    """The tiny parameters used to *run* a lesson fast (grading runs, the nbval stage): EPOCHS=3
+    plus the lesson's own values from its master notebook's metadata,
+    ``"course": {"quick_parameters": {...}}``. They test that the code runs, not the claims."""
+    import json
+
+    master = SOLUTIONS / f"{stem}.ipynb"
+    meta = json.loads(master.read_text(encoding="utf-8")).get("metadata", {}) if master.exists() else {}
+    return {**QUICK, **meta.get("course", {}).get("quick_parameters", {})}
+
+
 def refuse_protected(path: Path) -> Path:
     """Exits with a message if ``path`` lies inside notebooks/ or solutions/."""
     resolved = path.resolve()

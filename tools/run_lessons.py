@@ -4,6 +4,7 @@
     python tools/run_lessons.py --only 01 -p DATASET fashion_mnist -p N_TRAIN 5000
     python tools/run_lessons.py --bench             # also write build/bench.json (timings)
     python tools/run_lessons.py --html              # also export HTML into build/html
+    python tools/run_lessons.py --quick --out build/quick   # tiny parameters: does every cell run?
 
 Each lesson writes its executed copy and its measured numbers
 (``<lesson>.results.json``) into the output folder. Nothing under notebooks/ or solutions/
@@ -24,7 +25,15 @@ from pathlib import Path
 import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import BUILD, NOTEBOOKS, ROOT, lesson_notebooks, refuse_protected, use_this_python_for_kernels  # noqa: E402
+from _common import (  # noqa: E402
+    BUILD,
+    NOTEBOOKS,
+    ROOT,
+    lesson_notebooks,
+    quick_parameters,
+    refuse_protected,
+    use_this_python_for_kernels,
+)
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -34,6 +43,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--source", type=Path, default=NOTEBOOKS, help="folder of lessons to execute")
     parser.add_argument("-p", "--parameter", nargs=2, action="append", default=[], metavar=("NAME", "VALUE"),
                         help="override a parameters-cell value (VALUE is parsed as YAML: 5000, 0.1, 'mnist')")
+    parser.add_argument("--quick", action="store_true",
+                        help="run each lesson at its tiny grading parameters (checks that the code runs; "
+                             "the numbers are not the lesson's claims)")
     parser.add_argument("--html", action="store_true", help="also export each executed notebook to build/html")
     parser.add_argument("--bench", action="store_true", help="write timings to build/bench.json and print a table")
     parser.add_argument("--timeout", type=int, default=900, help="per-cell timeout in seconds")
@@ -116,7 +128,8 @@ def main(argv: list[str] | None = None) -> int:
     rows = []
     for nb in lessons:
         print(f"  {nb.stem:<28}", end=" ", flush=True)
-        ok, seconds, error = run_one(nb, out_dir, params, args.timeout)
+        lesson_params = {**quick_parameters(nb.stem), **params} if args.quick else params
+        ok, seconds, error = run_one(nb, out_dir, lesson_params, args.timeout)
         print(f"{'ok    ' if ok else 'FAILED'} {seconds:6.1f} s" + (f"  {error}" if error else ""), flush=True)
         rows.append({"lesson": nb.stem, "ok": ok, "seconds": round(seconds, 2), "error": error})
         if ok and args.html:

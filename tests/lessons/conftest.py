@@ -16,7 +16,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "tools"))
 
-from _common import BUILD, NOTEBOOKS, SOLUTIONS, lesson_notebooks  # noqa: E402
+from _common import BUILD, NOTEBOOKS, SOLUTIONS, lesson_notebooks, quick_parameters  # noqa: E402
 
 # Where `make test` executed the lessons; point COURSE_EXECUTED_DIR elsewhere to check the claims
 # of another run (e.g. `run_lessons.py --out build/seed1 -p SEED 1`).
@@ -78,16 +78,8 @@ def parameters_cell(nb: nbformat.NotebookNode) -> dict:
 
 # ---- otter grading -----------------------------------------------------------------------------
 
-# Grading runs use tiny parameters: the checks test the learner's code, not the lesson's numbers
-# (those are the claim tests' job). Every lesson has an EPOCHS parameter; a lesson adds its own
-# quick values in its master notebook's metadata, under "course" -> "quick_parameters".
-QUICK = {"EPOCHS": 3}
-
-
-def quick_parameters(lesson: str) -> dict:
-    """The parameters that grading runs of ``lesson`` use."""
-    master = nbformat.read(SOLUTIONS / f"{lesson}.ipynb", as_version=4)
-    return {**QUICK, **master.metadata.get("course", {}).get("quick_parameters", {})}
+# Grading runs use tiny parameters (`quick_parameters`, from tools/_common.py): the checks test the
+# learner's code, not the lesson's numbers (those are the claim tests' job).
 
 
 class _Autograders:
