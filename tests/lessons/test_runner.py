@@ -28,3 +28,16 @@ def test_output_inside_notebooks_is_refused():
 def test_unknown_lesson_prefix_is_refused(tmp_path):
     proc = subprocess.run(RUNNER + ["--out", str(tmp_path), "--only", "77"], capture_output=True, text=True)
     assert proc.returncode != 0 and "No lesson" in (proc.stdout + proc.stderr)
+
+
+def test_quick_parameters_name_real_parameters_of_each_lesson():
+    """A misspelt quick parameter would be ignored by papermill and the grading runs would be slow."""
+    import nbformat
+    from conftest import NOTEBOOKS, lesson_notebooks, parameters_cell, quick_parameters
+
+    for path in lesson_notebooks(NOTEBOOKS):
+        known = parameters_cell(nbformat.read(path, as_version=4))
+        quick = quick_parameters(path.stem)
+        assert quick["EPOCHS"] <= 5, (path.name, quick)
+        unknown = sorted(set(quick) - set(known))
+        assert not unknown, f"{path.name}: quick parameters {unknown} are not in its parameters cell"
