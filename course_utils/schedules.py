@@ -89,7 +89,7 @@ class OneCycleSchedule(keras.optimizers.schedules.LearningRateSchedule):
 
     >>> from course_utils import OneCycleSchedule
     >>> s = OneCycleSchedule(0.1, total_steps=100, warmup_steps=30)
-    >>> [round(float(s(t)), 6) for t in (0, 30, 100)]
+    >>> [float(f"{float(s(t)):.3g}") for t in (0, 30, 100)]
     [0.004, 0.1, 4e-07]
     """
 
