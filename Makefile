@@ -19,7 +19,7 @@ export PATH := $(abspath $(VENV))/bin:$(PATH)
 export PYTHONDONTWRITEBYTECODE := 1
 export MPLBACKEND := Agg
 
-.PHONY: help setup run test unit notebooks check-notebooks lab bench autograder clean
+.PHONY: help setup run test unit notebooks check-notebooks lab bench autograder grade clean
 
 help:
 	@echo "make run        set up, then execute every lesson into build/executed (HTML in build/html)"
@@ -27,7 +27,9 @@ help:
 	@echo "make lab        open JupyterLab on notebooks/"
 	@echo "make bench      time each lesson at its defaults (build/bench.json)"
 	@echo "make notebooks  regenerate notebooks/ from solutions/ (instructors and maintainers)"
-	@echo "make autograder build the otter autograder zips into build/autograder"
+	@echo "make autograder build the otter autograder zips into build/autograder (see README, For instructors)"
+	@echo "make grade SUBMISSIONS=folder [LESSON=09] [TIMEOUT=300]"
+	@echo "                grade every notebook in folder (no Docker): build/grades.csv, build/feedback/"
 	@echo "make clean      remove build/ (the virtual environment stays)"
 
 $(STAMP): pyproject.toml
@@ -72,6 +74,12 @@ check-notebooks: setup
 autograder: setup
 	$(PY) tools/sync_notebooks.py --check
 	@ls -1 build/autograder/*.zip
+
+# Grade a folder of submitted notebooks without Docker (tools/grade.py): one subprocess, temporary
+# folder and time limit per submission; writes build/grades.csv and build/feedback/<name>.txt.
+grade: setup
+	@test -n "$(SUBMISSIONS)" || { echo "Usage: make grade SUBMISSIONS=path/to/folder [LESSON=09] [TIMEOUT=300]"; exit 2; }
+	$(PY) tools/grade.py "$(SUBMISSIONS)" $(if $(LESSON),--lesson $(LESSON)) $(if $(TIMEOUT),--timeout $(TIMEOUT))
 
 lab: setup
 	$(VENV)/bin/jupyter lab notebooks/

@@ -1,0 +1,281 @@
+"""Lesson 09 (graded capstone): the claims its learner version prints, the solution's margin on the
+regularization challenge, the feedback each typical wrong answer gets (against the full tests,
+hidden included), and that hidden tests and answers stay out of the learner notebook.
+
+Solutions scoring full marks and blank notebooks scoring zero are checked for every lesson in
+test_exercises.py; tools/grade.py on whole wrong submissions is checked in test_grading.py."""
+
+from __future__ import annotations
+
+import json
+import math
+import zipfile
+
+import keras
+import nbformat
+import numpy as np
+import pytest
+from conftest import NOTEBOOKS, SOLUTIONS, grade, load_tests, parameters_cell, printed_text
+
+import course_utils as cu
+
+LESSON = "09_exercises"
+THRESHOLD = 0.85
+
+
+# ---- claims of the learner's default run ----------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def run(executed):
+    return executed(LESSON)
+
+
+@pytest.fixture(scope="module")
+def baseline(run):
+    return run[0]["values"]["challenge_baseline"]
+
+
+def test_claims_are_checked_on_the_learners_default_run(run):
+    committed = parameters_cell(nbformat.read(NOTEBOOKS / f"{LESSON}.ipynb", as_version=4))
+    assert json.loads(json.dumps(committed)) == run[0]["parameters"]
+
+
+def test_unregularized_baseline_misses_the_threshold_clearly(baseline, run):
+    assert baseline["threshold"] == THRESHOLD
+    assert baseline["missed_by"] >= 0.05, baseline  # several standard errors (~0.02) below
+    assert f"missed by {baseline['missed_by']:.3f}" in printed_text(run[1])
+
+
+def test_baseline_memorizes_the_flipped_labels_and_overfits(baseline, run):
+    assert baseline["train_accuracy"] >= 0.9, baseline
+    assert baseline["memorized_flipped"] >= 0.5, baseline  # "most of the flipped labels"
+    assert baseline["diagnosis"] == "overfitting"
+    assert f"{baseline['memorized_flipped']:.0%}" in printed_text(run[1])
+
+
+def test_the_graded_threshold_is_the_one_the_notebook_states(autograders, baseline):
+    with zipfile.ZipFile(autograders[LESSON]["zip"]) as z:
+        tests = z.read("tests/q3_challenge.py").decode()
+    assert f", {THRESHOLD}," in tests
+    assert baseline["threshold"] == THRESHOLD
+
+
+# ---- the solution clears the challenge with margin (seed 0 and another seed) ------------------------
+
+def _solution_source(marker: str) -> str:
+    """The code between BEGIN SOLUTION NO PROMPT and END SOLUTION of the master cell containing marker."""
+    master = nbformat.read(SOLUTIONS / f"{LESSON}.ipynb", as_version=4)
+    cell = next(c.source for c in master.cells if c.cell_type == "code" and marker in c.source
+                and "# BEGIN SOLUTION NO PROMPT" in c.source)
+    return cell.split("# BEGIN SOLUTION NO PROMPT", 1)[1].split("# END SOLUTION", 1)[0]
+
+
+def _challenge_cell() -> str:
+    master = nbformat.read(SOLUTIONS / f"{LESSON}.ipynb", as_version=4)
+    return next(c.source for c in master.cells if c.cell_type == "code" and "CHALLENGE_THRESHOLD = " in c.source)
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_solution_clears_the_challenge_with_margin(seed):
+    env = {"np": np, "keras": keras, "cu": cu, "math": math, "SEED": seed}
+    exec(_challenge_cell().replace("print(", "(lambda *a, **k: None)("), env)
+    assert env["CHALLENGE_THRESHOLD"] == THRESHOLD
+    exec(_solution_source("challenge_model ="), env)
+    model, data = env["challenge_model"], env["challenge"]
+    accuracy = lambda x, y: float((np.asarray(model.predict(x, verbose=0)).argmax(axis=1) == y).mean())  # noqa: E731
+    val, test = accuracy(data.x_val, data.y_val), accuracy(data.x_test, data.y_test)
+    assert val >= THRESHOLD + 0.02, (seed, val)
+    assert val - test <= 0.05, (seed, val, test)  # the hidden check allows 0.08
+
+
+# ---- feedback on typical wrong answers, against the full tests ---------------------------------------
+
+@pytest.fixture(scope="module")
+def data():
+    return cu.load_dataset("digits", n_train=100, label_noise=0.3, seed=0)
+
+
+def _model(data, hidden=(16, 16), **kw):
+    model = cu.build_mlp(data.input_shape, data.num_classes, hidden, seed=0, **kw)
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    return model
+
+
+def _score(autograders, question, env):
+    tests = load_tests(LESSON, question, autograders)
+    got, text = grade(tests, env)
+    return got, tests.possible, text
+
+
+def warmup_cosine_right(step, peak_lr, warmup_steps, decay_steps, min_lr=0.0):
+    if step < warmup_steps:
+        return peak_lr * step / warmup_steps
+    progress = min(step - warmup_steps, decay_steps) / decay_steps
+    return min_lr + (peak_lr - min_lr) * 0.5 * (1 + math.cos(math.pi * progress))
+
+
+@pytest.mark.parametrize("fn,points,message", [
+    (warmup_cosine_right, 3, ""),
+    # off by one: the warm-up starts at peak / W instead of 0
+    (lambda s, p, w, d, m=0.0: p * (s + 1) / w if s < w else warmup_cosine_right(s, p, w, d, m), 1,
+     "Wrong value at step 0"),
+    # no floor: the cosine keeps going after the end
+    (lambda s, p, w, d, m=0.0: p * s / w if s < w else m + (p - m) * 0.5 * (1 + math.cos(math.pi * (s - w) / d)), 1,
+     "after the end"),
+    # decay measured from step 0 instead of the end of the warm-up
+    (lambda s, p, w, d, m=0.0: p * s / w if s < w else m + (p - m) * 0.5 * (1 + math.cos(math.pi * min(s, d) / d)), 0,
+     "Wrong value at step 5"),
+    (lambda *a, **k: None, 0, "return"),
+    (..., 0, "not a function yet"),
+])
+def test_q4_schedule_feedback(fn, points, message, autograders):
+    got, possible, text = _score(autograders, "q4_schedule", {"warmup_cosine": fn})
+    assert possible == 3
+    assert got == points, text
+    assert message in text
+
+
+def adam_right(w, grad, m, v, t, learning_rate=1e-3, beta_1=0.9, beta_2=0.999, epsilon=1e-7):
+    m = beta_1 * m + (1 - beta_1) * grad
+    v = beta_2 * v + (1 - beta_2) * grad ** 2
+    m_hat, v_hat = m / (1 - beta_1 ** t), v / (1 - beta_2 ** t)
+    return w - learning_rate * m_hat / (np.sqrt(v_hat) + epsilon), m, v
+
+
+def _adam_variant(sign=-1.0, t_shift=0, correct=True, reduce=False, as_list=False):
+    def adam(w, grad, m, v, t, learning_rate=1e-3, beta_1=0.9, beta_2=0.999, epsilon=1e-7):
+        m = beta_1 * m + (1 - beta_1) * grad
+        v = beta_2 * v + (1 - beta_2) * grad ** 2
+        tt = t + t_shift
+        m_hat, v_hat = (m / (1 - beta_1 ** tt), v / (1 - beta_2 ** tt)) if correct else (m, v)
+        new_w = w + sign * learning_rate * m_hat / (np.sqrt(v_hat) + epsilon)
+        if reduce:
+            new_w = new_w.sum()
+        return [new_w, m, v] if as_list else (new_w, m, v)
+    return adam
+
+
+@pytest.mark.parametrize("fn,points,message", [
+    (adam_right, 4, ""),
+    (_adam_variant(sign=+1.0), 1, "Wrong sign"),
+    (_adam_variant(correct=False), 1, "bias correction"),
+    (_adam_variant(t_shift=1), 1, "bias correction"),
+    (_adam_variant(reduce=True), 0, "wrong shape"),
+    (_adam_variant(as_list=True), 0, "should return a tuple"),
+    (lambda *a, **k: None, 0, "tuple"),
+])
+def test_q5_adam_feedback(fn, points, message, autograders):
+    got, possible, text = _score(autograders, "q5_adam", {"adam_update": fn})
+    assert possible == 4
+    assert got == points, text
+    assert message in text
+
+
+def test_q3_challenge_feedback(data, autograders):
+    history = keras.callbacks.History()
+    history.history = {"loss": [1.0] * 10}
+    untrained = _model(data, (256, 256))
+    got, possible, text = _score(autograders, "q3_challenge", {"challenge_model": untrained,
+                                                               "challenge_history": history})
+    assert possible == 4 and got < possible
+    assert "below the threshold 0.850: missed by" in text
+    got, _, text = _score(autograders, "q3_challenge", {"challenge_model": _model(data, (64,)),
+                                                        "challenge_history": history})
+    assert "Keep the challenge's architecture" in text and "[64, 10]" in text
+    got, _, text = _score(autograders, "q3_challenge", {"challenge_model": ..., "challenge_history": ...})
+    assert got == 0 and "should be a Keras model" in text
+
+
+def test_q1_dropout_feedback(data, autograders):
+    rates = (0.0, 0.5)
+    env = {"data": data, "HIDDEN_UNITS": (16, 16), "DROPOUT_RATES": rates}
+    right = lambda rate: _model(data, dropout=rate)  # noqa: E731
+    got, possible, text = _score(autograders, "q1_dropout_sweep",
+                                 {**env, "dropout_model": right, "sweep": {0.0: 0.7, 0.5: 0.8}, "best_rate": 0.5})
+    assert got == possible == 3, text
+    # a fixed rate, and the worse rate picked as the best
+    got, _, text = _score(autograders, "q1_dropout_sweep",
+                          {**env, "dropout_model": lambda rate: _model(data, dropout=0.3),
+                           "sweep": {0.0: 0.7, 0.5: 0.8}, "best_rate": 0.0})
+    assert got == 2 and "Use the `rate` argument" in text and "HIGHEST" in text, text  # the hidden tests catch both
+    got, _, text = _score(autograders, "q1_dropout_sweep",
+                          {**env, "dropout_model": lambda rate: _model(data), "sweep": {0.0: 0.7},
+                           "best_rate": 0.0})
+    assert "missing [0.5]" in text and "its layers are: dense -> relu -> dense -> relu -> dense -> softmax" in text
+
+
+def test_q2_bn_feedback(data, autograders):
+    env = {"HIDDEN_UNITS": (16,), "bn_results": {"before": 0.8, "after": 0.7}, "better_placement": "before"}
+    right = lambda p: _model(data, (16,), batch_norm=p)  # noqa: E731
+    got, possible, text = _score(autograders, "q2_bn_placement", {**env, "bn_model": right})
+    assert got == possible == 3, text
+    swapped = lambda p: _model(data, (16,), batch_norm={"before": "after", "after": "before"}[p])  # noqa: E731
+    got, _, text = _score(autograders, "q2_bn_placement",
+                          {**env, "bn_model": swapped, "better_placement": "after"})
+    assert got == 0, text
+    assert "bn_model('before') applies dense -> relu -> batch_norm" in text and "higher for 'before'" in text
+
+
+def test_q2_bias_before_batch_norm_is_named(data, autograders):
+    def with_bias(placement):
+        model = keras.Sequential([keras.Input(data.input_shape), keras.layers.Flatten(), keras.layers.Dense(16),
+                                  keras.layers.BatchNormalization(), keras.layers.Activation("relu"),
+                                  keras.layers.Dense(10, activation="softmax")])
+        model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+        return model
+    _, _, text = _score(autograders, "q2_bn_placement", {"HIDDEN_UNITS": (16,), "bn_model": with_bias,
+                                                         "bn_results": {}, "better_placement": None})
+    assert "use_bias=False" in text
+
+
+def test_q6_and_q7_feedback_names_the_wrong_items(autograders):
+    mystery = cu.make_mystery_runs(seed=9)
+    base = cu.make_learning_curves("overfitting", seed=1)
+    right = {k: cu.diagnose_fit(h) for k, h in {**mystery, "baseline": base}.items()}
+    env = {"mystery": mystery, "baseline_history": base}
+    got, possible, _ = _score(autograders, "q6_diagnose", {**env, "diagnosis": right})
+    assert got == possible == 2
+    wrong = {**right, "baseline": "good fit"}
+    got, _, text = _score(autograders, "q6_diagnose", {**env, "diagnosis": wrong})
+    assert got == 1 and "Runs ['baseline'] are not diagnosed correctly" in text
+    got, _, text = _score(autograders, "q6_diagnose", {**env, "diagnosis": {"A": "overfit"}})
+    assert got == 0 and "missing" in text
+
+    answers = {"c1": "b", "c2": "a", "c3": "c", "c4": "b", "c5": "c"}
+    got, possible, _ = _score(autograders, "q7_concepts", {"answers": answers})
+    assert got == possible == 2
+    got, _, text = _score(autograders, "q7_concepts", {"answers": {**answers, "c2": "B", "c5": " A"}})
+    assert got == 1 and "2 of 5 answers are not right: ['c2', 'c5']" in text and "lesson(s) 04, 01" in text
+    got, _, text = _score(autograders, "q7_concepts", {"answers": {**answers, "c1": "d"}})
+    assert got == 0 and "not one of" in text
+
+
+# ---- what the learner sees ---------------------------------------------------------------------------
+
+def _learner_text() -> str:
+    """Everything a learner can read in the notebook: cell sources and the embedded (visible) tests."""
+    learner = nbformat.read(NOTEBOOKS / f"{LESSON}.ipynb", as_version=4)
+    return "\n".join([c.source for c in learner.cells] + list(learner.metadata["otter"]["tests"].values()))
+
+
+def test_hidden_tests_and_answers_stay_out_of_the_learner_notebook():
+    text = _learner_text()
+    assert "test_warmup_phase" in text and "test_adam_first_step_moves_downhill" in text  # visible ones are there
+    for secret in ("test_warmup_cosine_matches_keras", "test_adam_matches_keras_adam", "test_answers_correct",
+                   "test_diagnosis_correct", "test_challenge_generalizes_to_unseen_test_images",
+                   "test_best_rate_is_the_best_of_the_sweep", "test_bn_results_and_better_placement",
+                   '"c2": ("a"', "'c2': ('a'", "cu.diagnose_fit(h) for name", 'dropout=0.5, name="regularized"',
+                   "m_hat = m / (1 - beta_1 ** t)", "min(step - warmup_steps, decay_steps)"):
+        assert secret not in text, secret
+
+
+def test_every_question_is_announced_with_its_points(autograders):
+    learner = nbformat.read(NOTEBOOKS / f"{LESSON}.ipynb", as_version=4)
+    markdown = "\n".join(c.source for c in learner.cells if c.cell_type == "markdown")
+    checks = [c.source for c in learner.cells if c.cell_type == "code" and "grader.check(" in c.source]
+    with zipfile.ZipFile(autograders[LESSON]["zip"]) as z:
+        questions = sorted(n[len("tests/"):-3] for n in z.namelist() if n.startswith("tests/") and n.endswith(".py"))
+    assert len(questions) == len(checks) == 7
+    for question in questions:
+        possible = load_tests(LESSON, question, autograders).possible
+        assert f"| `{question}` | {possible:g} |" in markdown, (question, possible)
