@@ -393,11 +393,25 @@ def optimizer_trajectory(
     if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 1:
         raise ValueError(f"`steps` must be a positive integer. Received: steps={steps!r}")
     variable = keras.Variable(point, name="point")
-    path = [point.copy()]
-    for _ in range(int(steps)):
-        with tf.GradientTape() as tape:
-            loss = loss_fn(variable)
-        gradient = tape.gradient(loss, variable)
-        optimizer.apply([gradient], [variable])
-        path.append(np.array(variable.numpy(), dtype=np.float32))
-    return np.stack(path).astype(np.float64)
+    optimizer.build([variable])
+
+    @tf.function
+    def run_steps() -> Any:
+        visited = tf.TensorArray(tf.float32, size=int(steps))
+        for i in tf.range(int(steps)):
+            with tf.GradientTape() as tape:
+                loss = loss_fn(variable)
+            optimizer.apply([tape.gradient(loss, variable)], [variable])
+            visited = visited.write(i, tf.cast(variable.value, tf.float32))
+        return visited.stack()
+
+    # A new optimizer means a new graph: silence TensorFlow's "retracing" warning meant for
+    # functions traced again and again by mistake.
+    logger = tf.get_logger()
+    level = logger.level
+    logger.setLevel("ERROR")
+    try:
+        path = np.asarray(run_steps(), dtype=np.float64)
+    finally:
+        logger.setLevel(level)
+    return np.concatenate([point[None, :].astype(np.float64), path])

@@ -246,3 +246,55 @@ def test_docstring_examples_run():
     failures, tried = doctest.testmod(optimizers_module, optionflags=doctest.ELLIPSIS)
     assert tried >= 6
     assert failures == 0
+
+
+# --------------------------------------------------------------------------------------------
+# Figures (course_utils.plotting.optimizers)
+# --------------------------------------------------------------------------------------------
+_RUNS = {"SGD": {"loss": [2.0, 1.0, 0.8], "val_accuracy": [0.3, 0.6, 0.7]},
+         "Adam": {"loss": [2.0, 0.5, 0.1], "val_accuracy": [0.4, 0.8, 0.9]}}
+
+
+def test_plot_optimizer_comparison_one_panel_per_metric_one_line_per_run():
+    import matplotlib.pyplot as plt
+
+    fig = cu.plot_optimizer_comparison(_RUNS, title="t")
+    assert [ax.get_ylabel() for ax in fig.axes] == ["loss", "val_accuracy"]
+    assert fig.axes[0].get_yscale() == "log" and fig.axes[1].get_yscale() == "linear"
+    assert [line.get_label() for line in fig.axes[1].get_lines()] == ["SGD", "Adam"]
+    np.testing.assert_allclose(fig.axes[0].get_lines()[1].get_ydata(), [2.0, 0.5, 0.1])
+    _, axes = plt.subplots(1, 1)
+    fig2 = cu.plot_optimizer_comparison(_RUNS, metrics=("loss",), axes=[axes], log_loss=False)
+    assert fig2 is axes.figure and axes.get_yscale() == "linear"
+
+
+def test_plot_optimizer_comparison_validation():
+    with pytest.raises(ValueError, match="non-empty"):
+        cu.plot_optimizer_comparison({})
+    with pytest.raises(ValueError, match="'accuracy'"):
+        cu.plot_optimizer_comparison(_RUNS, metrics=("accuracy",))
+    with pytest.raises(ValueError, match="one Axes per metric"):
+        import matplotlib.pyplot as plt
+
+        _, ax = plt.subplots()
+        cu.plot_optimizer_comparison(_RUNS, axes=[ax])
+
+
+def test_plot_optimizer_paths_draws_each_path_and_the_minimum():
+    path = np.array([[2.0, 1.0], [1.0, 0.5], [0.5, 0.25]])
+    ax = cu.plot_optimizer_paths({"a": path, "b": path * 0.5}, lambda x, y: x ** 2 + 4 * y ** 2,
+                                 title="valley")
+    labels = [line.get_label() for line in ax.get_lines()]
+    assert "a" in labels and "b" in labels and "minimum" in labels and "start" in labels
+    np.testing.assert_allclose(ax.get_lines()[0].get_xdata(), path[:, 0])
+    assert ax.get_title() == "valley"
+
+
+@pytest.mark.parametrize("paths, kwargs, match", [
+    ({}, {}, "non-empty"),
+    ({"a": np.zeros((3, 3))}, {}, "shape"),
+    ({"a": np.zeros((3, 2))}, {"levels": 1}, "levels=1"),
+])
+def test_plot_optimizer_paths_validation(paths, kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        cu.plot_optimizer_paths(paths, lambda x, y: x ** 2 + y ** 2, **kwargs)
