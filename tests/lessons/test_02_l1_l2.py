@@ -1,0 +1,252 @@
+"""Claims of lesson 02, asserted on the numbers the executed lesson recorded and printed; and the
+feedback of its exercise checks on typical wrong answers."""
+
+from __future__ import annotations
+
+import json
+
+import keras
+import nbformat
+import numpy as np
+import pytest
+from conftest import NOTEBOOKS, grade, load_tests, parameters_cell, printed_text
+
+import course_utils as cu
+
+LESSON = "02_l1_l2"
+REGULARIZED = ("L2", "L1", "elastic net", "AdamW")
+# two standard errors of a validation accuracy near 0.8 on the 360 validation images
+TWO_SE = 2 * (0.8 * 0.2 / 360) ** 0.5
+
+
+@pytest.fixture(scope="module")
+def run(executed):
+    return executed(LESSON)
+
+
+@pytest.fixture(scope="module")
+def values(run):
+    return run[0]["values"]
+
+
+@pytest.fixture(scope="module")
+def params(run):
+    return run[0]["parameters"]
+
+
+def test_claims_are_checked_on_the_learners_default_run(run):
+    committed = parameters_cell(nbformat.read(NOTEBOOKS / f"{LESSON}.ipynb", as_version=4))
+    recorded = run[0]["parameters"]
+    assert json.loads(json.dumps(committed)) == recorded, (
+        "the recorded run did not use the notebook's default parameters")
+
+
+# ---- the penalty Keras adds is the hand-computed one -----------------------------------------
+
+@pytest.mark.parametrize("key", ["penalty_at_init/L2", "penalty_check/L2", "penalty_check/L1"])
+def test_keras_penalty_equals_the_numpy_computation(values, key):
+    check = values[key]
+    assert check["numpy"] > 0
+    assert check["keras"] == pytest.approx(check["numpy"], rel=1e-5), check
+
+
+def test_reported_loss_is_data_loss_plus_penalty(values):
+    d = values["loss_decomposition"]
+    assert d["penalty"] > 0.05 * d["keras_loss"], "the penalty should be a visible part of the loss"
+    assert d["keras_loss"] == pytest.approx(d["cross_entropy"] + d["penalty"], rel=1e-4), d
+
+
+def test_sgd_step_on_the_l2_penalty_is_a_decay_factor(values):
+    s = values["sgd_step"]
+    w0 = np.asarray(s["w_start"], dtype=np.float64)
+    factor = 1 - 2 * s["eta"] * s["lambda"]
+    np.testing.assert_allclose(s["after"], factor * w0, rtol=1e-6)
+    assert factor < 1
+
+
+def test_adam_moves_every_weight_by_about_eta_while_adamw_shrinks_proportionally(values):
+    s = values["one_step"]
+    w0 = np.asarray(s["w_start"], dtype=np.float64)
+    eta, wd = s["learning_rate"], s["weight_decay"]
+    moved = np.abs(w0 - np.asarray(s["adam_l2"]))
+    # the same step of about eta for a weight of 2.0 and one of 0.001 (Keras's epsilon trims the smallest)
+    assert np.all(moved <= 1.0001 * eta) and np.all(moved >= 0.9 * eta), moved
+    np.testing.assert_allclose(s["adamw"], (1 - eta * wd) * w0, rtol=1e-6)
+
+
+# ---- L2 shrinks, L1 sparsifies ---------------------------------------------------------------
+
+def test_l2_shrinks_the_weight_norm(values):
+    base, l2 = values["run/baseline"], values["run/L2"]
+    assert l2["norm"] <= 0.6 * base["norm"], (l2["norm"], base["norm"])
+
+
+def test_l1_makes_a_large_share_of_weights_near_zero_where_the_baseline_has_almost_none(values, params):
+    assert params["ZERO_THRESHOLD"] == 1e-3
+    base, l1, l2 = values["run/baseline"], values["run/L1"], values["run/L2"]
+    assert base["near_zero"] <= 0.05, base
+    assert l1["near_zero"] >= 0.8, l1
+    assert l1["near_zero"] > l2["near_zero"] + 0.2, (l1["near_zero"], l2["near_zero"])
+
+
+def test_l1_model_ignores_some_input_pixels(values):
+    p = values["pixels_used"]
+    assert p["baseline"] == p["total"]
+    assert p["L1"] <= p["total"] - 5, p
+
+
+def test_elastic_net_is_sparse_and_small(values):
+    base, en = values["run/baseline"], values["run/elastic net"]
+    assert en["near_zero"] >= 0.6, en
+    assert en["norm"] <= 0.6 * base["norm"]
+    assert en["penalty"] > 0
+
+
+# ---- max-norm --------------------------------------------------------------------------------
+
+def test_max_norm_holds_for_every_column_of_every_constrained_kernel(values, params):
+    mn = values["max_norm"]
+    assert mn["bound"] == params["MAX_NORM"]
+    assert mn["tolerance"] <= 1e-5
+    hidden = len(params["HIDDEN_UNITS"])
+    assert sorted(mn["layers"]) == [f"dense_{i + 1}" for i in range(hidden)]
+    for name, layer in mn["layers"].items():
+        assert layer["units"] == params["HIDDEN_UNITS"][int(name.split("_")[1]) - 1]
+        assert layer["above_bound"] == 0, (name, layer)
+        assert layer["largest"] <= mn["bound"] + mn["tolerance"], (name, layer)
+
+
+def test_max_norm_was_active_in_the_second_layer_only(values):
+    layers = values["max_norm"]["layers"]
+    assert layers["dense_2"]["baseline_above_bound"] >= 0.5, layers["dense_2"]
+    assert layers["dense_2"]["at_bound"] >= 0.5, layers["dense_2"]
+    assert layers["dense_1"]["baseline_largest"] < values["max_norm"]["bound"], layers["dense_1"]
+
+
+def test_max_norm_alone_does_not_stop_memorization_here(values):
+    base, mn = values["run/baseline"], values["run/max-norm"]
+    assert mn["memorized"] >= 0.8, mn
+    assert abs(mn["gap"] - base["gap"]) <= 0.05, (mn["gap"], base["gap"])
+
+
+# ---- the gap ---------------------------------------------------------------------------------
+
+def test_baseline_memorizes(values):
+    base = values["run/baseline"]
+    assert base["train_accuracy"] >= 0.98 and base["memorized"] >= 0.9, base
+    assert base["gap"] >= 0.15, base
+
+
+@pytest.mark.parametrize("name", REGULARIZED)
+def test_regularizers_narrow_the_gap_without_losing_validation_accuracy(values, name):
+    base, reg = values["run/baseline"], values[f"run/{name}"]
+    assert reg["gap"] <= base["gap"] - 0.1, (name, reg["gap"], base["gap"])
+    assert reg["val_accuracy"] >= base["val_accuracy"] - TWO_SE, (name, reg["val_accuracy"])
+    # "mainly by refusing to fit the wrong labels"
+    assert reg["train_accuracy"] < base["train_accuracy"] - 0.05, (name, reg)
+    assert reg["memorized"] <= 0.5 and reg["memorized"] < base["memorized"] - 0.4, (name, reg)
+
+
+def test_adamw_shrinks_the_weights_like_l2(values):
+    base, adamw = values["run/baseline"], values["run/AdamW"]
+    assert adamw["norm"] <= 0.6 * base["norm"]
+    assert adamw["penalty"] == 0.0  # nothing is added to the loss: the decay is in the optimizer
+
+
+def test_notebook_prints_the_numbers_the_tests_check(run):
+    text = printed_text(run[1])
+    v = run[0]["values"]
+    for name in ("baseline", "L2", "L1", "elastic net", "max-norm", "AdamW"):
+        r = v[f"run/{name}"]
+        for number in (f"{r['gap']:+.3f}", f"{r['val_accuracy']:.3f}", f"{r['norm']:.2f}",
+                       f"{r['near_zero']:.1%}", f"{r['memorized']:.0%}"):
+            assert number in text, f"{name}: {number!r} is not printed"
+    for key in ("penalty_check/L2", "penalty_check/L1"):
+        assert f"{v[key]['numpy']:.5f}" in text and f"{v[key]['keras']:.5f}" in text
+    assert f"{v['penalty_at_init/L2']['numpy']:.4f}" in text
+    d = v["loss_decomposition"]
+    assert f"{d['keras_loss']:.4f}" in text and f"{d['cross_entropy']:.4f}" in text
+    for name, layer in v["max_norm"]["layers"].items():
+        assert f"{name}: {layer['units']} units, largest norm {layer['largest']:.6f}" in text
+        assert f"{layer['above_bound']} above the bound" in text
+    p = v["pixels_used"]
+    assert f"L1 {p['L1']} of {p['total']}" in text
+
+
+# ---- exercise feedback: typical wrong answers, against the full (hidden included) tests ------
+
+@pytest.fixture(scope="module")
+def env02():
+    """The names the exercise tests take from the notebook, on small models."""
+    def small(name, **kwargs):
+        model = cu.build_mlp((8, 8, 1), 10, (16, 8), name=name, seed=0, **kwargs)
+        rng = np.random.default_rng(1)
+        for layer in model.layers:  # sparse-ish weights, some negative, some tiny
+            if hasattr(layer, "kernel"):
+                w = rng.normal(0, 0.05, layer.kernel.shape) * (rng.random(layer.kernel.shape) < 0.4)
+                layer.kernel.assign(w.astype("float32"))
+        return model
+
+    models = {"elastic net": small("en", kernel_regularizer=keras.regularizers.L1L2(l1=1e-3, l2=1e-2)),
+              "L1": small("l1", kernel_regularizer=keras.regularizers.L1(2e-3))}
+    return {"np": np, "cu": cu, "models": models, "ELASTIC_L1": 1e-3, "ELASTIC_L2": 1e-2,
+            "ZERO_THRESHOLD": 1e-3}
+
+
+def en_right(weights, l1, l2):
+    return float(sum(l1 * np.sum(np.abs(w)) + l2 * np.sum(np.square(w)) for w in weights))
+
+
+@pytest.mark.parametrize("fn,message", [
+    (en_right, None),
+    (lambda ws, l1, l2: float(sum(l1 * np.sum(w) + l2 * np.sum(w ** 2) for w in ws)), "np.abs"),
+    (lambda ws, l1, l2: float(sum(l2 * np.sum(np.abs(w)) + l1 * np.sum(w ** 2) for w in ws)), "swapped"),
+    (lambda ws, l1, l2: float(sum(l1 * np.sum(np.abs(w)) + 0.5 * l2 * np.sum(w ** 2) for w in ws)), "factor 1/2"),
+    (lambda ws, l1, l2: float(sum(l1 * np.sum(np.abs(w)) for w in ws)), "L2 term"),
+    (lambda ws, l1, l2: float(l1 * np.sum(np.abs(ws[0])) + l2 * np.sum(ws[0] ** 2)), "every array"),
+    (lambda ws, l1, l2: float(sum(l1 * np.mean(np.abs(w)) + l2 * np.mean(w ** 2) for w in ws)), "not means"),
+    (lambda ws, l1, l2: None, "does your function `return`"),
+    (lambda ws, l1, l2: f"{en_right(ws, l1, l2):.3f}", "not the text"),
+    (..., "not a function yet"),
+])
+def test_q1_elastic_net_penalty_feedback(fn, message, env02, autograders):
+    tests = load_tests(LESSON, "q1_elastic_net_penalty", autograders)
+    got, text = grade(tests, {**env02, "elastic_net_penalty": fn})
+    if message is None:
+        assert got == tests.possible and tests.possible > 0, text
+    else:
+        assert got < tests.possible, text
+        assert message in text, text
+
+
+def test_q1_hidden_test_uses_the_notebooks_elastic_net_model(env02, autograders):
+    """A function right on the small examples but blind to this notebook's lambdas (hard-coded
+    0.1/0.01) fails only the hidden test."""
+    tests = load_tests(LESSON, "q1_elastic_net_penalty", autograders)
+    got, text = grade(tests, {**env02, "elastic_net_penalty":
+                              lambda ws, l1, l2: en_right(ws, l1, l2) if l1 in (0.1, 0.2, 0.0) else 0.0})
+    assert 0 < got < tests.possible, text
+    assert "sum(model.losses)" in text
+
+
+def sparsity_right(weights, threshold):
+    return float(np.mean(np.abs(np.concatenate([np.ravel(w) for w in weights])) < threshold))
+
+
+@pytest.mark.parametrize("fn,message", [
+    (sparsity_right, None),
+    (lambda ws, t: float(np.mean(np.concatenate([np.ravel(w) for w in ws]) < t)), "np.abs"),
+    (lambda ws, t: float(np.mean(np.abs(np.concatenate([np.ravel(w) for w in ws])) <= t)), "use <, not <="),
+    (lambda ws, t: int(np.sum(np.abs(np.concatenate([np.ravel(w) for w in ws])) < t)), "not their number"),
+    (lambda ws, t: 100 * sparsity_right(ws, t), "not a percentage"),
+    (lambda ws, t: float(np.mean([np.mean(np.abs(w) < t) for w in ws])), "Pool all weights"),
+    (lambda ws, t: None, "does your function `return`"),
+])
+def test_q2_sparsity_feedback(fn, message, env02, autograders):
+    tests = load_tests(LESSON, "q2_sparsity", autograders)
+    got, text = grade(tests, {**env02, "sparsity": fn})
+    if message is None:
+        assert got == tests.possible and tests.possible > 0, text
+    else:
+        assert got < tests.possible, text
+        assert message in text, text
