@@ -163,10 +163,16 @@ class OneCycleSchedule(keras.optimizers.schedules.LearningRateSchedule):
         }
 
 
-def _current_learning_rate(optimizer: Any) -> float:
-    """The rate the optimizer will use for its next update (a schedule is evaluated at
-    ``optimizer.iterations``)."""
-    return float(keras.ops.convert_to_numpy(optimizer.learning_rate))
+def _learning_rate_reader(optimizer: Any) -> Any:
+    """A function returning ``optimizer.learning_rate``: the rate of the next update (a schedule
+    is evaluated at ``optimizer.iterations``). On TensorFlow it is compiled once with
+    ``tf.function``, as inside ``fit``'s train step; evaluating a schedule eagerly before every
+    batch would cost more than the batch itself."""
+    if keras.backend.backend() == "tensorflow":
+        import tensorflow as tf
+
+        return tf.function(lambda: (optimizer.learning_rate, optimizer.iterations))
+    return lambda: (optimizer.learning_rate, optimizer.iterations)
 
 
 @keras.saving.register_keras_serializable(package="course_utils")
@@ -210,9 +216,11 @@ class LearningRateLogger(keras.callbacks.Callback):
         self.epochs: list[int] = []
         self._epoch = 0
         self._first_batch = True
+        self._read: Any = None
 
     def on_train_begin(self, logs: Mapping[str, Any] | None = None) -> None:
         self.learning_rates, self.steps, self.epochs = [], [], []
+        self._read = _learning_rate_reader(self.model.optimizer)
 
     def on_epoch_begin(self, epoch: int, logs: Mapping[str, Any] | None = None) -> None:
         self._epoch = int(epoch)
@@ -222,9 +230,9 @@ class LearningRateLogger(keras.callbacks.Callback):
         if self.every == "epoch" and not self._first_batch:
             return
         self._first_batch = False
-        optimizer = self.model.optimizer
-        self.learning_rates.append(_current_learning_rate(optimizer))
-        self.steps.append(int(keras.ops.convert_to_numpy(optimizer.iterations)))
+        rate, step = self._read()
+        self.learning_rates.append(float(keras.ops.convert_to_numpy(rate)))
+        self.steps.append(int(keras.ops.convert_to_numpy(step)))
         self.epochs.append(self._epoch)
 
     def get_config(self) -> dict[str, Any]:
@@ -233,6 +241,10 @@ class LearningRateLogger(keras.callbacks.Callback):
 
 def schedule_values(schedule: Any, steps: Sequence[int] | np.ndarray) -> np.ndarray:
     """Evaluates a learning-rate schedule at the given steps.
+
+    A Keras schedule object is evaluated on all steps at once when its formula allows it, or
+    else through one compiled function (``CosineDecay`` with warm-up branches on the step); a
+    plain function is called once per step with a Python ``int``.
 
     Args:
         schedule: A ``keras.optimizers.schedules.LearningRateSchedule`` (or any callable that
@@ -262,6 +274,10 @@ def schedule_values(schedule: Any, steps: Sequence[int] | np.ndarray) -> np.ndar
         raise ValueError(f"`steps` must be a non-empty 1-D sequence of steps. Received: steps={steps!r}")
     if not np.issubdtype(steps_arr.dtype, np.integer) or (steps_arr < 0).any():
         raise ValueError(f"`steps` must hold non-negative integers. Received: steps={steps!r}")
+    if isinstance(schedule, keras.optimizers.schedules.LearningRateSchedule):
+        vectorized = _vectorized_values(schedule, steps_arr)
+        if vectorized is not None:
+            return vectorized
     out = np.empty(len(steps_arr))
     for i, step in enumerate(steps_arr.tolist()):
         value = schedule(step)
@@ -273,6 +289,27 @@ def schedule_values(schedule: Any, steps: Sequence[int] | np.ndarray) -> np.ndar
             raise ValueError(f"The schedule returned {number} at step {step}; expected a finite rate.")
         out[i] = number
     return out
+
+
+def _vectorized_values(schedule: Any, steps: np.ndarray) -> np.ndarray | None:
+    """All steps at once, or ``None`` when that fails (then the caller goes step by step)."""
+    try:  # one call on the vector of steps: fine for formulas without branches
+        values = np.asarray(keras.ops.convert_to_numpy(
+            schedule(keras.ops.convert_to_tensor(steps.astype("int64")))), dtype=float)
+        if values.shape == steps.shape and np.isfinite(values).all():
+            return values
+    except Exception:  # noqa: BLE001 - e.g. a `cond` on a vector (CosineDecay with warm-up)
+        pass
+    if keras.backend.backend() != "tensorflow":
+        return None
+    import tensorflow as tf
+
+    try:  # one compiled loop over the steps
+        compiled = tf.function(lambda t: tf.map_fn(schedule, t, fn_output_signature=tf.float32))
+        values = np.asarray(compiled(tf.constant(steps.astype("int64"))), dtype=float)
+    except Exception:  # noqa: BLE001 - not traceable: let the caller evaluate eagerly
+        return None
+    return values if np.isfinite(values).all() else None
 
 
 # ---- the learning-rate range test ---------------------------------------------------------------
