@@ -1,5 +1,155 @@
-"""Figures for the lessons on experiments (work in progress)."""
+"""Figures for the lesson on combined models: results of several experiments side by side, and
+a hyperparameter sweep as a heatmap."""
 
 from __future__ import annotations
 
-__all__: list[str] = []
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+from ._core import _PALETTE, _get_ax
+
+__all__ = ["plot_results_bars", "plot_sweep_heatmap"]
+
+
+def plot_results_bars(
+    results: Sequence[Any] | Mapping[str, Any],
+    *,
+    baseline: str | None = None,
+    ax: Any = None,
+    title: str | None = "Validation accuracy and gap, same budget",
+) -> Any:
+    """Draws one pair of bars per experiment: final validation accuracy and training accuracy
+    (both in inference mode); the gap is the difference, printed above each pair.
+
+    Args:
+        results: :class:`course_utils.ExperimentResult` objects in row order (a list, or a dict
+            whose values are results).
+        baseline: Optional name of the reference experiment: a dotted line marks its validation
+            accuracy.
+        ax: Matplotlib axes to draw on; a new figure is created when ``None``.
+        title: Axes title (``None`` for none).
+
+    Returns:
+        The matplotlib ``Axes``.
+
+    Raises:
+        ValueError: If ``results`` is empty, an item lacks ``name``/``val_accuracy``/
+            ``train_accuracy``, or ``baseline`` is not one of the names.
+
+    Example:
+
+    >>> from course_utils import ExperimentResult, plot_results_bars
+    >>> r = ExperimentResult("demo", {"val_accuracy": [0.8]}, epochs_budget=1,
+    ...                      epochs_trained=1, elapsed_seconds=1.0, train_accuracy=0.9,
+    ...                      val_accuracy=0.8, n_params=10, seed=0, batch_size=32, n_train=100)
+    >>> ax = plot_results_bars([r])
+    >>> ax.get_ylabel()
+    'accuracy (inference mode)'
+    """
+    rows = list(results.values()) if isinstance(results, Mapping) else list(results)
+    if not rows:
+        raise ValueError("`results` is empty: nothing to plot.")
+    missing = [type(r).__name__ for r in rows
+               if not all(hasattr(r, a) for a in ("name", "val_accuracy", "train_accuracy"))]
+    if missing:
+        raise ValueError(
+            "Every item of `results` needs `name`, `val_accuracy` and `train_accuracy` (use the "
+            f"ExperimentResult objects returned by run_experiment). Received: {missing}"
+        )
+    names = [str(r.name) for r in rows]
+    val = np.array([float(r.val_accuracy) for r in rows])
+    train = np.array([float(r.train_accuracy) for r in rows])
+    ax = _get_ax(ax)
+    x = np.arange(len(rows), dtype=float)
+    width = 0.38
+    ax.bar(x - width / 2, val, width, color=_PALETTE[0], label="validation")
+    ax.bar(x + width / 2, train, width, color=_PALETTE[8], alpha=0.55, label="training")
+    for xi, t, v in zip(x, train, val):
+        ax.annotate(f"val {v:.3f}\ngap {t - v:+.3f}", (xi, max(t, v)), xytext=(0, 3),
+                    textcoords="offset points", ha="center", va="bottom", fontsize="x-small")
+    if baseline is not None:
+        if baseline not in names:
+            raise ValueError(f"`baseline` must be one of {names}. Received: baseline={baseline!r}")
+        ref = val[names.index(baseline)]
+        ax.axhline(ref, color=_PALETTE[1], ls=":", lw=1.5, label=f"{baseline} validation ({ref:.3f})")
+    low = float(min(val.min(), train.min()))
+    ax.set_ylim(max(0.0, low - 0.1), 1.08)
+    ax.set_xticks(x, names, rotation=20, ha="right")
+    ax.set_ylabel("accuracy (inference mode)")
+    if title:
+        ax.set_title(title)
+    ax.legend(loc="lower right", fontsize="small")
+    return ax
+
+
+def plot_sweep_heatmap(
+    scores: Any,
+    row_values: Sequence[float],
+    col_values: Sequence[float],
+    *,
+    row_label: str = "dropout rate",
+    col_label: str = "L2 strength",
+    score_label: str = "validation accuracy",
+    ax: Any = None,
+    title: str | None = None,
+) -> Any:
+    """Shows a 2-D hyperparameter sweep as a heatmap with each cell's score written in it and
+    the best cell (highest score) outlined.
+
+    Args:
+        scores: Array-like of shape ``(len(row_values), len(col_values))``.
+        row_values: The hyperparameter values of the rows.
+        col_values: The hyperparameter values of the columns.
+        row_label: Name of the row hyperparameter.
+        col_label: Name of the column hyperparameter.
+        score_label: Name of the score (colour-bar label).
+        ax: Matplotlib axes to draw on; a new figure is created when ``None``.
+        title: Axes title; defaults to "Sweep: best <row> x <col>".
+
+    Returns:
+        The matplotlib ``Axes``.
+
+    Raises:
+        ValueError: If ``scores`` does not have one row per ``row_values`` entry and one column
+            per ``col_values`` entry, or contains non-finite values.
+
+    Example:
+
+    >>> from course_utils import plot_sweep_heatmap
+    >>> ax = plot_sweep_heatmap([[0.80, 0.82], [0.85, 0.81]], [0.2, 0.5], [1e-4, 1e-3])
+    >>> ax.get_ylabel()
+    'dropout rate'
+    """
+    s = np.asarray(scores, dtype=float)
+    shape = (len(row_values), len(col_values))
+    if s.shape != shape:
+        raise ValueError(
+            f"`scores` must have shape {shape} (rows x columns). Received: shape {s.shape}"
+        )
+    if s.size == 0 or not np.isfinite(s).all():
+        raise ValueError(f"`scores` must be non-empty and finite. Received: {s.tolist()}")
+    ax = _get_ax(ax)
+    image = ax.imshow(s, cmap="viridis", aspect="auto")
+    ax.figure.colorbar(image, ax=ax, label=score_label)
+    mid = (float(s.min()) + float(s.max())) / 2
+    for i in range(shape[0]):
+        for j in range(shape[1]):
+            ax.text(j, i, f"{s[i, j]:.3f}", ha="center", va="center",
+                    color="black" if s[i, j] > mid else "white", fontsize="small")
+    best_i, best_j = np.unravel_index(int(np.argmax(s)), s.shape)
+    ax.add_patch(_outline(best_j, best_i))
+    ax.set_xticks(np.arange(shape[1]), [f"{v:g}" for v in col_values])
+    ax.set_yticks(np.arange(shape[0]), [f"{v:g}" for v in row_values])
+    ax.set_xlabel(col_label)
+    ax.set_ylabel(row_label)
+    ax.grid(False)
+    ax.set_title(title if title is not None else f"Sweep: {row_label} x {col_label} (best outlined)")
+    return ax
+
+
+def _outline(x: float, y: float) -> Any:
+    from matplotlib.patches import Rectangle
+
+    return Rectangle((x - 0.5, y - 0.5), 1.0, 1.0, fill=False, edgecolor=_PALETTE[1], lw=3)
