@@ -1,0 +1,287 @@
+"""Claims of lesson 04, asserted on the numbers the executed lesson recorded and printed, and the
+feedback of its exercise checks on typical wrong answers."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import nbformat
+import numpy as np
+import pytest
+from conftest import NOTEBOOKS, grade, load_tests, parameters_cell, printed_text
+
+LESSON = "04_batch_norm"
+
+
+@pytest.fixture(scope="module")
+def run(executed):
+    return executed(LESSON)
+
+
+@pytest.fixture(scope="module")
+def values(run):
+    return run[0]["values"]
+
+
+@pytest.fixture(scope="module")
+def params(run):
+    return run[0]["parameters"]
+
+
+def test_claims_are_checked_on_the_learners_default_run(run):
+    committed = parameters_cell(nbformat.read(NOTEBOOKS / f"{LESSON}.ipynb", as_version=4))
+    recorded = run[0]["parameters"]
+    assert json.loads(json.dumps(committed)) == recorded, (
+        "the recorded run did not use the notebook's default parameters")
+
+
+# ---- section 1-2: what the layer computes -------------------------------------------------------
+
+def test_formula_matches_keras(values):
+    assert values["formula_matches_keras"] is True
+
+
+def test_batch_norm_standardizes_every_unit(values):
+    u = values["unit_statistics"]
+    assert u["normalized_max_abs_mean"] < 1e-4, u
+    lo, hi = u["normalized_std_range"]
+    assert 0.9 <= lo <= hi <= 1.0 + 1e-6, u
+    # before: the units really had different centres and spreads
+    assert u["raw_mean_range"][1] - u["raw_mean_range"][0] > 0.3, u
+    assert u["raw_std_range"][1] / u["raw_std_range"][0] > 1.3, u
+
+
+# ---- section 3: fewer epochs to the target -----------------------------------------------------
+
+def test_batch_norm_reaches_the_target_loss_in_fewer_epochs(values, params):
+    speed = values["speed"]
+    plain, bn = speed["plain"]["epochs_to_target"], speed["batch_norm"]["epochs_to_target"]
+    # the prose says both reach the target within the budget
+    assert plain is not None and bn is not None, speed
+    assert plain <= params["EPOCHS"]
+    # "clearly fewer": at most 75 % of the plain network's epochs
+    assert bn <= 0.75 * plain, speed
+
+
+def test_validation_accuracies_end_up_close(values):
+    speed = values["speed"]
+    assert abs(speed["plain"]["final_val_accuracy"] - speed["batch_norm"]["final_val_accuracy"]) <= 0.04, speed
+
+
+# ---- section 4: high learning rate -------------------------------------------------------------
+
+def _loss(value):
+    return math.nan if isinstance(value, str) else float(value)
+
+
+def test_plain_network_is_stuck_at_the_high_learning_rate(values):
+    high = values["high_learning_rate"]
+    loss = _loss(high["plain"]["final_train_loss"])
+    # stuck near ln(10), or diverged to nan
+    assert math.isnan(loss) or loss >= 0.9 * high["chance_loss"], high
+    assert high["plain"]["final_val_accuracy"] <= 0.3, high
+    assert high["plain"]["epochs_to_target"] is None
+
+
+def test_batch_norm_network_trains_at_the_high_learning_rate(values):
+    high = values["high_learning_rate"]
+    assert _loss(high["batch_norm"]["final_train_loss"]) <= 0.1, high
+    assert high["batch_norm"]["final_val_accuracy"] >= 0.85, high
+    # "as good as at the smaller rate"
+    assert high["batch_norm"]["final_val_accuracy"] >= values["speed"]["batch_norm"]["final_val_accuracy"] - 0.03
+
+
+# ---- section 5: modes and moving statistics ----------------------------------------------------
+
+def test_moving_mean_approaches_the_data_mean(values, params):
+    ms = values["moving_statistics"]
+    assert ms["before"]["mean_error"] == pytest.approx(1.0)
+    assert ms["after"]["mean_error"] <= 0.15, ms
+    assert ms["after"]["mean_error"] < 0.2 * ms["before"]["mean_error"]
+    assert ms["after"]["variance_error"] < ms["before"]["variance_error"], ms
+    steps = params["EPOCHS"] * math.ceil(params["N_TRAIN"] / params["BATCH_SIZE"])
+    assert ms["steps"] == steps
+    assert ms["initial_weight"] == pytest.approx(0.99 ** steps)
+
+
+def test_training_and_inference_modes_differ(values):
+    modes = values["modes"]
+    assert modes["max_abs_difference"] > 0.01, modes
+    assert modes["inference_repeatable"] is True
+    assert modes["moving_mean_shift"] > 0, "a training-mode call should move the moving mean"
+
+
+# ---- section 6: placement -----------------------------------------------------------------------
+
+def test_placement_conclusion_matches_the_measurements(values):
+    p = values["placement"]
+    before, after = p["before"], p["after"]
+    assert before["epochs_to_target"] is not None and after["epochs_to_target"] is not None, p
+    # "the after placement reached the target loss a few epochs earlier"
+    assert after["epochs_to_target"] <= before["epochs_to_target"], p
+    # "within a few standard errors of each other"
+    assert abs(p["val_difference"]) <= 4 * p["val_std_error"], p
+    assert p["val_difference"] == pytest.approx(after["final_val_accuracy"] - before["final_val_accuracy"])
+    # "before" is the same run as section 3
+    assert before == values["speed"]["batch_norm"]
+
+
+# ---- section 7: small batches and layer norm ----------------------------------------------------
+
+def test_batch_of_two_gives_opposite_values(values):
+    pair = values["pair"]
+    assert pair["max_abs_sum"] < 1e-4, pair
+    assert pair["max_abs_value"] <= 1.0 + 1e-6, pair
+    assert 0.0 < pair["fraction_near_plus_minus_one"] <= 1.0, pair
+
+
+def test_layer_norm_output_does_not_depend_on_the_batch(values):
+    dep = values["batch_dependence"]
+    assert dep["layer_norm_training"] < 1e-5, dep
+    assert dep["batch_norm_inference"] < 1e-5, dep
+    assert dep["batch_norm_training"] > 1e-3, dep
+
+
+def test_small_batches_degrade_batch_norm_but_not_layer_norm(values, params):
+    runs = values["small_batch"]["runs"]
+    big = runs[f"batch norm, batch {params['BATCH_SIZE']}"]
+    tiny = runs[f"batch norm, batch {params['SMALL_BATCH_SIZE']}"]
+    ln = runs[f"layer norm, batch {params['SMALL_BATCH_SIZE']}"]
+    # worse validation accuracy than both batch norm with normal batches and layer norm with tiny ones
+    assert tiny["val_accuracy"] <= big["val_accuracy"] - 0.15, runs
+    assert tiny["val_accuracy"] <= ln["val_accuracy"] - 0.15, runs
+    # "layer norm trains as well as anything above"
+    assert ln["val_accuracy"] >= big["val_accuracy"] - 0.03, runs
+    # train / inference mismatch on the training set
+    assert tiny["mismatch"] >= 0.05, runs
+    # "inference mode does better than the training mode it was trained in"
+    assert tiny["train_accuracy_inference_mode"] > tiny["train_accuracy_training_mode"], runs
+    assert big["mismatch"] <= 0.02, runs
+    assert ln["mismatch"] <= 1e-6, runs
+    assert values["small_batch"]["learning_rate"] == pytest.approx(
+        params["LEARNING_RATE"] * params["SMALL_BATCH_SIZE"] / params["BATCH_SIZE"])
+
+
+# ---- the numbers are on screen -------------------------------------------------------------------
+
+def test_notebook_prints_the_numbers_the_tests_check(run):
+    text = printed_text(run[1])
+    v = run[0]["values"]
+    expected = [
+        f"first reached at epoch {v['speed']['plain']['epochs_to_target']}",
+        f"first reached at epoch {v['speed']['batch_norm']['epochs_to_target']}",
+        f"final training loss {_loss(v['high_learning_rate']['plain']['final_train_loss']):.4f}",
+        f"final validation accuracy {v['high_learning_rate']['batch_norm']['final_val_accuracy']:.3f}",
+        f"{v['moving_statistics']['before']['mean_error']:.3f} before training",
+        f"{v['moving_statistics']['after']['mean_error']:.3f} after",
+        f"{v['modes']['max_abs_difference']:.3f}",
+        f"{v['placement']['val_difference']:+.3f}",
+        f"{v['batch_dependence']['batch_norm_training']:.2e}",
+        f"{v['batch_dependence']['layer_norm_training']:.2e}",
+    ]
+    for row in v["small_batch"]["runs"].values():
+        expected += [f"{row['val_accuracy']:.3f}", f"{row['mismatch']:.3f}"]
+    for where in ("before", "after"):
+        expected.append(f"{v['placement'][where]['final_val_accuracy']:.3f}")
+    missing = [e for e in expected if e not in text]
+    assert not missing, f"not printed by the notebook: {missing}"
+
+
+# ---- exercise feedback (in-process, full tests incl. hidden) ------------------------------------
+
+@pytest.fixture(scope="module")
+def env04():
+    rng = np.random.default_rng(0)
+    return {"np": np, "pre_activations": rng.normal(0.3, 0.5, size=(64, 16)).astype("float32")}
+
+
+def bn_right(x, gamma, beta, epsilon=1e-3):
+    x = np.asarray(x, dtype="float64")
+    return gamma * (x - x.mean(axis=0)) / np.sqrt(x.var(axis=0) + epsilon) + beta
+
+
+def _bn(axis=0, ddof=0, use_eps=True, scale_shift=True, fixed_eps=None):
+    def f(x, gamma, beta, epsilon=1e-3):
+        x = np.asarray(x, dtype="float64")
+        e = fixed_eps if fixed_eps is not None else epsilon
+        mean = x.mean(axis=axis, keepdims=True)
+        var = x.var(axis=axis, ddof=ddof, keepdims=True)
+        with np.errstate(divide="ignore", invalid="ignore"):  # a constant feature without epsilon
+            x_hat = (x - mean) / np.sqrt(var + (e if use_eps else 0.0))
+        return gamma * x_hat + beta if scale_shift else x_hat
+    return f
+
+
+@pytest.mark.parametrize("fn,message", [
+    (bn_right, None),
+    (lambda x, g, b, epsilon=1e-3: bn_right(np.asarray(x), g, b, epsilon).tolist(), None),  # a list is fine
+    (_bn(axis=1), "layer normalization"),
+    (_bn(use_eps=False), "leaves out epsilon"),
+    (_bn(ddof=1), "unbiased variance"),
+    (_bn(scale_shift=False), "scale and shift"),
+    (lambda x, g, b, epsilon=1e-3: b * _bn(scale_shift=False)(x, g, b, epsilon) + g, "swaps gamma and beta"),
+    (lambda x, g, b, epsilon=1e-3: g * (x - x.mean(0)) / (x.std(0) + epsilon) + b, "inside the square root"),
+    (lambda x, g, b, epsilon=1e-3: bn_right(x, g, b, epsilon)[0], "shape"),
+    (lambda x, g, b, epsilon=1e-3: None, "return"),
+    (lambda x, g, b, epsilon=1e-3: bn_right(x, g, b, epsilon) + 0.5, "differs from keras"),
+    (..., "not a function yet"),
+])
+def test_q1_batch_norm_forward_feedback(fn, message, env04, autograders):
+    tests = load_tests(LESSON, "q1_batch_norm_forward", autograders)
+    got, text = grade(tests, {**env04, "batch_norm_forward": fn})
+    if message is None:
+        assert got == tests.possible and tests.possible > 0, text
+    else:
+        assert got < tests.possible, text
+        assert message in text, text
+
+
+def test_q1_hidden_tests_catch_a_hard_coded_epsilon(env04, autograders):
+    tests = load_tests(LESSON, "q1_batch_norm_forward", autograders)
+    got, text = grade(tests, {**env04, "batch_norm_forward": _bn(fixed_eps=1e-3)})
+    assert got < tests.possible and "ignores its `epsilon` argument" in text, text
+    tests = load_tests(LESSON, "q1_batch_norm_forward", autograders)
+    got, text = grade(tests, {**env04, "batch_norm_forward": _bn(use_eps=False)})
+    assert "nan or inf" in text, text
+
+
+def ma_right(values, momentum=0.99, initial=0.0):
+    out, m = [], initial
+    for v in values:
+        m = momentum * m + (1 - momentum) * v
+        out.append(m)
+    return out
+
+
+def ma_swapped(values, momentum=0.99, initial=0.0):
+    return ma_right(values, 1 - momentum, initial)
+
+
+def ma_with_initial(values, momentum=0.99, initial=0.0):
+    return [initial, *ma_right(values, momentum, initial)]
+
+
+def ma_from_zero(values, momentum=0.99, initial=0.0):
+    return ma_right(values, momentum, 0.0)
+
+
+@pytest.mark.parametrize("fn,message", [
+    (ma_right, None),
+    (lambda v, momentum=0.99, initial=0.0: np.array(ma_right(v, momentum, initial)), None),
+    (ma_swapped, "swapped"),
+    (ma_with_initial, "one value too many"),
+    (lambda v, momentum=0.99, initial=0.0: ma_right(v, momentum, initial)[-1], "one value per batch"),
+    (lambda v, momentum=0.99, initial=0.0: ma_right(v, momentum, initial)[:-1], "return one per batch"),
+    (ma_from_zero, "Start from `initial`"),
+    (lambda v, momentum=0.99, initial=0.0: [momentum * initial + (1 - momentum) * x for x in v], "after batch 2"),
+    (lambda v, momentum=0.99, initial=0.0: None, "return"),
+])
+def test_q2_moving_average_feedback(fn, message, env04, autograders):
+    tests = load_tests(LESSON, "q2_moving_average", autograders)
+    got, text = grade(tests, {**env04, "moving_average": fn})
+    if message is None:
+        assert got == tests.possible and tests.possible > 0, text
+    else:
+        assert got < tests.possible, text
+        assert message in text, text
