@@ -1,0 +1,273 @@
+"""Claims of lesson 03 (dropout), asserted on the numbers the executed lesson recorded and
+printed; and the exercise checks, which must fail typical wrong answers with a helpful message."""
+
+from __future__ import annotations
+
+import json
+
+import nbformat
+import numpy as np
+import pytest
+from conftest import NOTEBOOKS, grade, load_tests, parameters_cell, printed_text
+
+LESSON = "03_dropout"
+
+
+@pytest.fixture(scope="module")
+def run(executed):
+    return executed(LESSON)
+
+
+@pytest.fixture(scope="module")
+def values(run):
+    return run[0]["values"]
+
+
+@pytest.fixture(scope="module")
+def params(run):
+    return run[0]["parameters"]
+
+
+def test_claims_are_checked_on_the_learners_default_run(run):
+    committed = parameters_cell(nbformat.read(NOTEBOOKS / f"{LESSON}.ipynb", as_version=4))
+    recorded = run[0]["parameters"]
+    assert json.loads(json.dumps(committed)) == recorded, (
+        "the recorded run did not use the notebook's default parameters")
+
+
+# ---- section 1-2: the mechanism -----------------------------------------------------------------
+
+def test_scratch_dropout_zeroes_about_rate_and_keeps_the_mean(values):
+    assert len(values["scratch"]) >= 3
+    for rate, s in values["scratch"].items():
+        rate = float(rate)
+        # within four binomial standard errors of the rate (SE ~ 0.001 for 256,000 units)
+        assert s["zeroed_se"] < 0.002
+        assert abs(s["zeroed"] - rate) <= 4 * s["zeroed_se"], (rate, s)
+        assert s["mean_se"] < 0.01
+        assert abs(s["mean_ratio"] - 1.0) <= 4 * s["mean_se"], (rate, s)
+        # without the 1/(1-p) factor the mean shrinks to 1-p of its value
+        assert abs(s["unscaled_ratio"] - (1 - rate)) <= 0.01, (rate, s)
+
+
+def test_keras_dropout_agrees_with_the_numpy_version(values, params):
+    rate = params["DROPOUT_RATE"]
+    ours = values["scratch"][str(float(rate))]
+    k = values["keras_dropout"]
+    assert abs(k["zeroed"] - ours["zeroed"]) <= 4 * k["zeroed_diff_se"], (k, ours)
+    assert abs(k["zeroed"] - rate) <= 4 * ours["zeroed_se"], k
+    assert abs(k["mean_ratio"] - 1.0) <= 4 * ours["mean_se"], (k, ours)
+    assert k["survivor_error"] <= 1e-5, k
+
+
+def test_layer_is_deterministic_only_in_inference_mode(values, params):
+    m = values["layer_modes"]
+    assert m["inference_identical"] is True and m["inference_is_identity"] is True
+    assert m["training_identical"] is False
+    p = params["DROPOUT_RATE"]
+    q = 2 * p * (1 - p)
+    se = (q * (1 - q) / 256_000) ** 0.5
+    assert abs(m["training_mask_disagreement"] - q) <= 4 * se, m
+
+
+# ---- section 3: the gap -------------------------------------------------------------------------
+
+VAL_SE = (0.85 * 0.15 / 360) ** 0.5  # the notebook's printed standard error (0.019)
+
+
+def test_baseline_memorizes_the_flipped_labels(values, params):
+    base = values["gap_comparison"]["baseline"]
+    assert base["train_accuracy"] >= 0.98 > 1 - params["LABEL_NOISE"]
+    assert base["memorized"] >= 0.9, base
+    assert base["gap"] >= 0.15, base
+
+
+def test_dropout_narrows_the_gap_and_raises_validation_accuracy(values):
+    base, drop = values["gap_comparison"]["baseline"], values["gap_comparison"]["dropout"]
+    assert drop["gap"] <= base["gap"] - 0.1, (base, drop)
+    # "reproduces less than half as many of the flipped labels" ("cut by more than half")
+    assert drop["memorized"] < 0.5 * base["memorized"], (base, drop)
+    # "validation accuracy rises": by more than 1.5 standard errors (printed)
+    assert drop["val_accuracy"] - base["val_accuracy"] >= 1.5 * VAL_SE, (base, drop)
+
+
+def test_logged_training_accuracy_understates_the_fit_with_dropout(values):
+    sweep = values["sweep"]
+    for rate, logged, real in zip(sweep["rates"], sweep["logged_train_accuracy"], sweep["train_accuracy"]):
+        if rate >= 0.5:
+            assert logged < real, (rate, logged, real)
+
+
+# ---- section 4: the sweep -----------------------------------------------------------------------
+
+def test_sweep_peaks_at_an_intermediate_rate(values, params):
+    sweep = values["sweep"]
+    rates, val, train, gap = sweep["rates"], sweep["val_accuracy"], sweep["train_accuracy"], sweep["gap"]
+    assert rates == sorted(params["RATES"]) and rates[0] == 0.0
+    peak = sweep["peak_rate"]
+    assert peak == rates[int(np.argmax(val))]
+    assert 0.0 < peak < rates[-1], sweep
+    assert max(val) >= val[0] + 2 * VAL_SE, sweep
+    assert val[-1] <= max(val) - 2 * VAL_SE, sweep
+    # left: memorizes (training accuracy near 1, above the noise ceiling); right: underfits
+    assert train[0] >= 0.98
+    assert train[-1] < 1 - params["LABEL_NOISE"] - 0.1, sweep
+    assert val[-1] < val[0], sweep
+    # "at the largest rate the gap is much smaller than the baseline's, yet that model is the worst"
+    assert gap[-1] <= gap[0] - 0.1 and val[-1] == min(val), sweep
+
+
+# ---- section 5: determinism and MC dropout ------------------------------------------------------
+
+def test_trained_model_is_deterministic_only_in_inference_mode(values):
+    d = values["model_determinism"]
+    assert d["inference_max_abs_diff"] == 0.0, d
+    assert d["training_max_abs_diff"] >= 0.1, d
+    assert d["training_class_changes"] >= 0.05, d
+
+
+def test_mc_dropout_is_more_uncertain_out_of_distribution(values):
+    sets = values["mc_dropout"]["sets"]
+    ref = sets["validation digits"]
+    for name in ("inverted digits", "uniform noise"):
+        ood = sets[name]
+        assert ood["spread"] >= 1.15 * ref["spread"], (name, ood, ref)
+        # "about two to three times the mutual information"
+        assert 1.8 <= ood["mi"] / ref["mi"] <= 4.0, (name, ood, ref)
+        # the plain softmax confidence stays far above a uniform guess (0.1)
+        assert ood["confidence"] >= 0.35, (name, ood)
+
+
+# ---- section 6: spatial dropout -----------------------------------------------------------------
+
+def test_spatial_dropout_drops_whole_channels(values, params):
+    sp = values["spatial_pattern"]
+    assert sp["neighbour_correlation"] >= 0.5, sp
+    assert sp["SpatialDropout2D"]["whole_channel"] == 1.0, sp
+    assert abs(sp["SpatialDropout2D"]["dropped_channels"] - params["SPATIAL_RATE"]) <= 4 * sp["channel_se"], sp
+    # standard dropout leaves (almost) every channel partly zeroed
+    assert sp["Dropout"]["whole_channel"] <= 0.05, sp
+
+
+def test_spatial_dropout_makes_the_cnn_robust_to_losing_feature_maps(values):
+    plain, spatial = values["cnn"].values()
+    assert plain["loss_from_knockout"] >= 0.15, plain
+    assert spatial["loss_from_knockout"] <= 0.5 * plain["loss_from_knockout"], (plain, spatial)
+    # "its training accuracy is lower"; "does not buy validation accuracy" here
+    assert spatial["train_accuracy"] < plain["train_accuracy"], (plain, spatial)
+    assert spatial["val_accuracy"] <= plain["val_accuracy"] + VAL_SE, (plain, spatial)
+
+
+# ---- what the learner sees ------------------------------------------------------------------------
+
+def test_notebook_prints_the_numbers_the_tests_check(run):
+    text = printed_text(run[1])
+    v = run[0]["values"]
+    numbers = []
+    for s in v["scratch"].values():
+        numbers += [f"{s['zeroed']:.4f}", f"{s['mean_ratio']:.4f}", f"{s['unscaled_ratio']:.4f}"]
+    numbers += [f"{v['keras_dropout']['zeroed']:.4f}", f"{v['layer_modes']['training_mask_disagreement']:.3f}"]
+    for r in v["gap_comparison"].values():
+        numbers += [f"{r['train_accuracy']:.3f}", f"{r['val_accuracy']:.3f}", f"{r['gap']:+.3f}",
+                    f"{r['memorized']:.0%}"]
+    sweep = v["sweep"]
+    numbers += [f"{a:.3f}" for a in sweep["val_accuracy"]] + [f"peaks at rate {sweep['peak_rate']:g}"]
+    ref = v["mc_dropout"]["sets"]["validation digits"]
+    for s in v["mc_dropout"]["sets"].values():
+        numbers += [f"{s['spread']:.3f}", f"{s['mi']:.3f}", f"{s['confidence']:.3f}"]
+        if s is not ref:
+            numbers += [f"{s['spread'] / ref['spread']:.2f}x", f"{s['mi'] / ref['mi']:.2f}x"]
+    sp = v["spatial_pattern"]
+    numbers += [f"{sp['neighbour_correlation']:.2f}", f"{sp['SpatialDropout2D']['dropped_channels']:.3f}"]
+    for c in v["cnn"].values():
+        numbers += [f"{c['knocked_out_val_accuracy']:.3f}", f"{c['loss_from_knockout']:.3f}"]
+    missing = [n for n in numbers if n not in text]
+    assert not missing, f"not printed by the notebook: {missing}"
+
+
+# ---- exercises: wrong answers fail with a message that says what is wrong -----------------------
+
+@pytest.fixture(scope="module")
+def env03():
+    rng = np.random.default_rng(5)
+    fmap = np.maximum(rng.normal(0.2, 1.0, size=(40, 8, 8, 16)), 0.0).astype("float32")
+    sweep_table = {0.0: {"train_accuracy": 1.0, "val_accuracy": 0.775, "gap": 0.225},
+                   0.3: {"train_accuracy": 0.98, "val_accuracy": 0.825, "gap": 0.155},
+                   0.5: {"train_accuracy": 0.893, "val_accuracy": 0.85, "gap": 0.043},
+                   0.7: {"train_accuracy": 0.787, "val_accuracy": 0.867, "gap": -0.08},
+                   0.9: {"train_accuracy": 0.54, "val_accuracy": 0.472, "gap": 0.068}}
+    return {"np": np, "fmap": fmap, "SPATIAL_RATE": 0.3, "sweep_table": sweep_table}
+
+
+def spatial_right(x, rate, rng):
+    keep = rng.random((x.shape[0], 1, 1, x.shape[-1])) >= rate
+    return np.where(keep, x / (1.0 - rate), 0.0)
+
+
+def per_pixel(x, rate, rng):  # ordinary dropout: not whole channels
+    return np.where(rng.random(x.shape) >= rate, x / (1.0 - rate), 0.0)
+
+
+def unscaled(x, rate, rng):
+    return x * (rng.random((x.shape[0], 1, 1, x.shape[-1])) >= rate)
+
+
+def multiplied(x, rate, rng):
+    return x * (rng.random((x.shape[0], 1, 1, x.shape[-1])) >= rate) * (1 - rate)
+
+
+def keep_probability(x, rate, rng):  # rate used as the probability of keeping
+    return x * (rng.random((x.shape[0], 1, 1, x.shape[-1])) < rate) / (1 - rate)
+
+
+def shared_mask(x, rate, rng):  # the same channels dropped in every image
+    return x * (rng.random((1, 1, 1, x.shape[-1])) >= rate) / (1 - rate)
+
+
+def global_rng(x, rate, rng):  # ignores the rng argument
+    return x * (np.random.random((x.shape[0], 1, 1, x.shape[-1])) >= rate) / (1 - rate)
+
+
+@pytest.mark.parametrize("fn,message", [
+    (spatial_right, None),
+    (per_pixel, "whole channels"),
+    (unscaled, "forgot to scale the kept channels by 1/(1 - rate): the mean dropped to 0.70"),
+    (multiplied, "divide by 1 - rate"),
+    (keep_probability, "KEEPING"),
+    (shared_mask, "every image has the same channels dropped"),
+    (global_rng, "`rng` argument"),
+    (lambda x, rate, rng: None, "return"),
+    (lambda x, rate, rng: x[:, :, :, 0], "shape"),
+    (..., "not a function yet"),
+])
+def test_q1_spatial_dropout_feedback(fn, message, env03, autograders):
+    tests = load_tests(LESSON, "q1_spatial_dropout", autograders)
+    got, text = grade(tests, {**env03, "spatial_dropout": fn})
+    if message is None:
+        assert got == tests.possible and tests.possible > 0, text
+    else:
+        assert got < tests.possible, text
+        assert message in text, text
+
+
+def best_right(table):
+    return max(table, key=lambda r: table[r]["val_accuracy"])
+
+
+@pytest.mark.parametrize("fn,message", [
+    (best_right, None),
+    (lambda t: min(t, key=lambda r: t[r]["gap"]), "smallest gap"),
+    (lambda t: max(t, key=lambda r: t[r]["train_accuracy"]), "highest training accuracy"),
+    (lambda t: max(v["val_accuracy"] for v in t.values()), "validation ACCURACY"),
+    (lambda t: int(np.argmax([v["val_accuracy"] for v in t.values()])), "POSITION"),
+    (lambda t: str(best_right(t)), "not the text"),
+    (..., "not a function yet"),
+])
+def test_q2_best_rate_feedback(fn, message, env03, autograders):
+    tests = load_tests(LESSON, "q2_best_rate", autograders)
+    got, text = grade(tests, {**env03, "best_rate": fn})
+    if message is None:
+        assert got == tests.possible and tests.possible > 0, text
+    else:
+        assert got < tests.possible, text
+        assert message in text, text
