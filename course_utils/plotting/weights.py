@@ -151,7 +151,7 @@ def plot_column_norms(
     >>> rng = np.random.default_rng(0)
     >>> ax = plot_column_norms({"free": rng.normal(0, 1, (16, 8))}, max_value=3.0)
     >>> ax.get_xlabel()
-    'norm of a unit's incoming weight vector'
+    "norm of a unit's incoming weight vector"
     """
     named = _as_named_runs(runs, "runs")
     max_value = _check_positive_or_none("max_value", max_value)

@@ -153,6 +153,17 @@ def test_adamw_shrinks_the_weights_like_l2(values):
     assert adamw["penalty"] == 0.0  # nothing is added to the loss: the decay is in the optimizer
 
 
+def test_l2_under_adam_zeroes_weights_without_data_gradient_adamw_shrinks_them(values):
+    d = values["dead_pixel_weights"]
+    assert d["pixels"] >= 1
+    # no data gradient: Adam turns 2*lambda*w into steps of about eta and wipes the weight out,
+    # AdamW multiplies it by (1 - eta*wd) per step like every other weight
+    assert d["L2"]["no_data_gradient"] <= 1e-3 * d["AdamW"]["no_data_gradient"], d
+    assert d["AdamW"]["no_data_gradient"] > 0, d
+    # where the data does pull, the two keep weights of a comparable size
+    assert 0.1 <= d["L2"]["other"] / d["AdamW"]["other"] <= 10, d
+
+
 def test_notebook_prints_the_numbers_the_tests_check(run):
     text = printed_text(run[1])
     v = run[0]["values"]
@@ -171,6 +182,10 @@ def test_notebook_prints_the_numbers_the_tests_check(run):
         assert f"{layer['above_bound']} above the bound" in text
     p = v["pixels_used"]
     assert f"L1 {p['L1']} of {p['total']}" in text
+    d = v["dead_pixel_weights"]
+    for name in ("L2", "AdamW"):
+        assert (f"{d[name]['no_data_gradient']:.1e}, from the other pixels {d[name]['other']:.1e}"
+                in text), name
 
 
 # ---- exercise feedback: typical wrong answers, against the full (hidden included) tests ------
