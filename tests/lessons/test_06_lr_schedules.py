@@ -1,0 +1,227 @@
+"""Claims of lesson 06, asserted on the numbers the executed lesson recorded and printed, and the
+exercise checks' feedback on typical wrong answers."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import nbformat
+import numpy as np
+import pytest
+from conftest import NOTEBOOKS, grade, load_tests, parameters_cell, printed_text
+
+LESSON = "06_lr_schedules"
+
+
+@pytest.fixture(scope="module")
+def run(executed):
+    return executed(LESSON)
+
+
+@pytest.fixture(scope="module")
+def values(run):
+    return run[0]["values"]
+
+
+@pytest.fixture(scope="module")
+def params(run):
+    return run[0]["parameters"]
+
+
+def test_claims_are_checked_on_the_learners_default_run(run):
+    committed = parameters_cell(nbformat.read(NOTEBOOKS / f"{LESSON}.ipynb", as_version=4))
+    recorded = run[0]["parameters"]
+    assert json.loads(json.dumps(committed)) == recorded, (
+        "the recorded run did not use the notebook's default parameters")
+
+
+# ---- 1. the noise floor -------------------------------------------------------------------------
+
+def test_constant_rate_sgd_sits_at_the_predicted_noise_floor(values):
+    toy = values["toy"]
+    assert toy["constant_big"] == pytest.approx(toy["predicted_big"], rel=0.1), toy
+    assert toy["constant_small"] == pytest.approx(toy["predicted_small"], rel=0.1), toy
+    # the large rate is stuck at a floor far above the small rate's result
+    assert toy["constant_big"] > 3 * toy["constant_small"], toy
+
+
+def test_decaying_schedules_end_below_both_constant_rates_in_the_toy(values):
+    toy = values["toy"]
+    for name in ("step", "cosine"):
+        assert toy[name] < 0.8 * min(toy["constant_big"], toy["constant_small"]), (name, toy)
+
+
+# ---- 2. closed forms ----------------------------------------------------------------------------
+
+def test_every_schedule_equals_its_closed_form(values, params):
+    diffs = values["closed_form_max_abs_diff"]
+    assert set(diffs) == {"exponential", "piecewise constant", "cosine + warm-up", "1cycle",
+                          "step (per epoch)"}
+    for name, diff in diffs.items():
+        assert diff <= 1e-6 * params["PEAK_LR"], (name, diff)  # float32 rounding only
+    n_steps = math.ceil(1077 / params["BATCH_SIZE"]) * params["EPOCHS"] if params["N_TRAIN"] is None else None
+    if n_steps is not None:  # every step of training and beyond was compared
+        assert values["closed_form_points"]["steps"] == n_steps + 51
+
+
+# ---- 3. range test ------------------------------------------------------------------------------
+
+def test_range_test_covers_the_three_regimes_and_picks_a_sane_rate(values):
+    rt = values["range_test"]
+    # the loss fell clearly from its start, then exploded (the test stopped early)
+    assert rt["min_smoothed_loss"] < 0.5 * rt["first_loss"], rt
+    assert rt["stopped_early"], rt
+    # Adam on this MLP: a sensible constant rate lies between 1e-4 and 1e-2
+    assert 1e-4 <= rt["suggestion"] <= 1e-2, rt
+    assert rt["suggestion"] < rt["lr_at_min_loss"], rt
+    # "both rules land in the same region": within a factor of 10 of each other
+    assert 0.1 <= rt["suggestion"] / rt["min_over_10"] <= 10, rt
+
+
+def test_suggested_rate_trains_far_better_than_too_small_and_too_large(values):
+    rc = values["range_check"]
+    good = rc["suggested"]["train_loss"]
+    assert good < 0.5 * rc["too small (/100)"]["train_loss"], rc
+    assert good < 0.5 * rc["too large"]["train_loss"], rc
+    assert rc["suggested"]["val_accuracy"] > max(rc["too small (/100)"]["val_accuracy"],
+                                                 rc["too large"]["val_accuracy"]), rc
+
+
+# ---- 4. schedules vs constant rates -----------------------------------------------------------
+
+def test_schedules_reach_a_lower_loss_than_either_constant_rate(values):
+    c = values["comparison"]
+    best_constant = min(c["constant large"]["train_loss"], c["constant small"]["train_loss"])
+    for name in ("cosine + warm-up", "1cycle"):
+        # "many times lower"
+        assert c[name]["train_loss"] < best_constant / 3, (name, c)
+        assert values["schedule_gain"][name] >= 3, values["schedule_gain"]
+        # "and a lower validation loss than the large constant rate"
+        assert c[name]["val_loss"] < c["constant large"]["val_loss"], (name, c)
+    # "step decay also ends far below the large constant rate"
+    assert c["step decay"]["train_loss"] < 0.5 * c["constant large"]["train_loss"], c
+
+
+def test_peak_rate_is_above_the_range_tests_minimum(values, params):
+    # the prose calls PEAK_LR "above the rate where the range test's loss bottomed out"
+    assert params["PEAK_LR"] > values["range_test"]["lr_at_min_loss"]
+
+
+# ---- logged rates -------------------------------------------------------------------------------
+
+def test_logged_rate_is_the_prescribed_one(values, params):
+    lg = values["logged"]
+    steps_per_epoch = math.ceil(1077 / params["BATCH_SIZE"]) if params["N_TRAIN"] is None else None
+    if steps_per_epoch is not None:
+        assert lg["cosine_batches"] == steps_per_epoch * params["EPOCHS"]
+        assert lg["cosine_steps_first_last"] == [0, steps_per_epoch * params["EPOCHS"] - 1]
+    assert lg["cosine_max_abs_diff"] <= 1e-7, lg["cosine_max_abs_diff"]
+    assert lg["cosine_peak_logged"] == pytest.approx(params["PEAK_LR"], rel=1e-3)
+    assert lg["step_epochs"] == params["EPOCHS"]
+    assert lg["step_max_abs_diff"] <= 1e-8
+    # independent of the notebook: the step rule from the parameters
+    expected = [params["PEAK_LR"] * params["STEP_FACTOR"] ** (e // params["STEP_EVERY"])
+                for e in range(params["EPOCHS"])]
+    np.testing.assert_allclose(lg["step_logged"], expected, rtol=1e-6)
+
+
+# ---- 5. ReduceLROnPlateau -----------------------------------------------------------------------
+
+def test_reduce_on_plateau_cuts_the_rate_after_a_plateau(values, params):
+    p = values["plateau"]
+    rates, val_loss, drops = np.array(p["rates"]), np.array(p["val_loss_per_epoch"]), p["drop_epochs"]
+    patience, factor = params["PLATEAU_PATIENCE"], params["PLATEAU_FACTOR"]
+    assert len(drops) >= 2, p
+    assert drops == [e for e in range(1, len(rates)) if rates[e] < rates[e - 1]]
+    for e in drops:
+        # cut by `factor`
+        assert rates[e] == pytest.approx(rates[e - 1] * factor, rel=1e-5)
+        # the `patience` epochs before the cut did not beat the best value before them
+        best_before = val_loss[: e - patience].min()
+        assert (val_loss[e - patience:e] > best_before - p["min_delta"]).all(), (e, val_loss)
+    # and the rate never changes elsewhere
+    assert all(rates[e] == rates[e - 1] for e in range(1, len(rates)) if e not in drops)
+
+
+def test_reduce_on_plateau_ends_far_below_the_constant_large_rate(values):
+    assert values["plateau"]["train_loss"] < 0.5 * values["comparison"]["constant large"]["train_loss"]
+
+
+# ---- printed numbers ----------------------------------------------------------------------------
+
+def test_notebook_prints_the_numbers_the_tests_check(run):
+    text = printed_text(run[1])
+    v = run[0]["values"]
+    expected = [f"{v['toy']['constant_big']:.4f}", f"{v['toy']['predicted_big']:.4f}",
+                f"{v['toy']['cosine']:.4f}",
+                f"{v['range_test']['suggestion']:.2e}", f"{v['range_test']['lr_at_min_loss']:.2e}",
+                f"{v['logged']['cosine_max_abs_diff']:.1e}",
+                f"rate cut at the end of epoch(s) {v['plateau']['drop_epochs']}"]
+    expected += [f"{d:.1e}" for d in v["closed_form_max_abs_diff"].values()]
+    expected += [f"{r['train_loss']:.4f}" for r in v["comparison"].values()]
+    expected += [f"{r['train_loss']:.4f}" for r in v["range_check"].values()]
+    expected += [f"{g:.1f} x lower" for g in v["schedule_gain"].values()]
+    for number in expected:
+        assert number in text, f"{number!r} is not printed by the notebook"
+
+
+# ---- exercise feedback --------------------------------------------------------------------------
+
+def step_right(epoch, initial_rate=0.1, factor=0.5, every=10):
+    return initial_rate * factor ** (epoch // every)
+
+
+@pytest.mark.parametrize("fn,message", [
+    (lambda epoch, initial_rate=0.1, factor=0.5, every=10:
+        initial_rate * factor ** (max(epoch - 1, 0) // every), "one epoch too late"),
+    (lambda epoch, initial_rate=0.1, factor=0.5, every=10:
+        initial_rate * factor ** ((epoch + 1) // every), "one epoch too early"),
+    (lambda epoch, initial_rate=0.1, factor=0.5, every=10:
+        initial_rate * factor ** (epoch / every), "constant within a block"),
+    (lambda epoch, initial_rate=0.1, factor=0.5, every=10: 0.1 * 0.5 ** (epoch // 10), "Use the arguments"),
+    (lambda epoch, initial_rate=0.1, factor=0.5, every=10: None, "does your function `return`"),
+    (lambda epoch: 0.1 * 0.5 ** (epoch // 10), "unexpected keyword argument"),
+    (..., "not a function yet"),
+])
+def test_q1_step_decay_feedback(fn, message, autograders):
+    tests = load_tests(LESSON, "q1_step_decay", autograders)
+    got, text = grade(tests, {"np": np, "step_decay": fn})
+    assert got < tests.possible and message in text, text
+    right, _ = grade(load_tests(LESSON, "q1_step_decay", autograders), {"np": np, "step_decay": step_right})
+    assert right == tests.possible
+
+
+def cosine_right(step, peak=0.01, warmup_steps=100, decay_steps=900):
+    if step < warmup_steps:
+        return peak * step / warmup_steps
+    return peak * 0.5 * (1 + np.cos(np.pi * min(step - warmup_steps, decay_steps) / decay_steps))
+
+
+@pytest.mark.parametrize("fn,message", [
+    # no warm-up
+    (lambda step, peak=0.01, warmup_steps=100, decay_steps=900:
+        peak * 0.5 * (1 + np.cos(np.pi * min(step, decay_steps) / decay_steps)), "During the warm-up"),
+    # cosine measured from step 0 instead of from the end of the warm-up
+    (lambda step, peak=0.01, warmup_steps=100, decay_steps=900:
+        peak * step / warmup_steps if step < warmup_steps
+        else peak * 0.5 * (1 + np.cos(np.pi * step / decay_steps)), "starts at the END of the warm-up"),
+    # pi forgotten
+    (lambda step, peak=0.01, warmup_steps=100, decay_steps=900:
+        peak * step / warmup_steps if step < warmup_steps
+        else peak * 0.5 * (1 + np.cos((step - warmup_steps) / decay_steps)), "Multiply by pi"),
+    # not clipped after the end: the cosine rises again
+    (lambda step, peak=0.01, warmup_steps=100, decay_steps=900:
+        peak * step / warmup_steps if step < warmup_steps
+        else peak * 0.5 * (1 + np.cos(np.pi * (step - warmup_steps) / decay_steps)), "stay at its end value"),
+    # hard-coded defaults
+    (lambda step, peak=0.01, warmup_steps=100, decay_steps=900: cosine_right(step), "Use the arguments"),
+    (lambda step, peak=0.01, warmup_steps=100, decay_steps=900: f"{cosine_right(step)}", "not the text"),
+])
+def test_q2_warmup_cosine_feedback(fn, message, autograders):
+    tests = load_tests(LESSON, "q2_warmup_cosine", autograders)
+    got, text = grade(tests, {"np": np, "warmup_cosine": fn})
+    assert got < tests.possible and message in text, text
+    right, _ = grade(load_tests(LESSON, "q2_warmup_cosine", autograders),
+                     {"np": np, "warmup_cosine": cosine_right})
+    assert right == tests.possible
