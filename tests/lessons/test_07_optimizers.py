@@ -311,3 +311,15 @@ def test_q2_global_clip_feedback(fn, message, clip_env, autograders):
     else:
         assert got < tests.possible, text
         assert message in text, text
+
+
+def test_q1_blank_answer_scores_zero(autograders):
+    # the learner notebook's `def momentum_step(...): ...` returns Ellipsis
+    tests = load_tests(LESSON, "q1_momentum_step", autograders)
+    got, text = grade(tests, {"np": np, "momentum_step": lambda w, g, v, lr, mu: ...})
+    assert got == 0, text
+    tests = load_tests(LESSON, "q2_global_clip", autograders)
+    got, text = grade(tests, {"np": np, "big_grads": [np.ones(3)], "CLIP": 1.0,
+                              "clipped_updates": {"global_clipnorm": [np.ones(3)]},
+                              "clip_by_global_norm": lambda grads, c: ...})
+    assert got == 0, text
