@@ -61,7 +61,10 @@ def plot_results_bars(
     names = [str(r.name) for r in rows]
     val = np.array([float(r.val_accuracy) for r in rows])
     train = np.array([float(r.train_accuracy) for r in rows])
-    ax = _get_ax(ax)
+    if ax is None:
+        import matplotlib.pyplot as plt
+
+        _, ax = plt.subplots(figsize=(max(7.0, 1.15 * len(rows)), 4.5))
     x = np.arange(len(rows), dtype=float)
     width = 0.38
     ax.bar(x - width / 2, val, width, color=_PALETTE[0], label="validation")
@@ -80,7 +83,8 @@ def plot_results_bars(
     ax.set_ylabel("accuracy (inference mode)")
     if title:
         ax.set_title(title)
-    ax.legend(loc="lower right", fontsize="small")
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.3), ncol=3, fontsize="small", frameon=False)
+    ax.figure.tight_layout()
     return ax
 
 
