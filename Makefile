@@ -28,7 +28,7 @@ help:
 	@echo "make bench      time each lesson at its defaults (build/bench.json)"
 	@echo "make notebooks  regenerate notebooks/ from solutions/ (instructors and maintainers)"
 	@echo "make autograder build the otter autograder zips into build/autograder (see README, For instructors)"
-	@echo "make grade SUBMISSIONS=folder [LESSON=09] [TIMEOUT=300]"
+	@echo "make grade SUBMISSIONS=folder [LESSON=09] [TIMEOUT=600]"
 	@echo "                grade every notebook in folder (no Docker): build/grades.csv, build/feedback/"
 	@echo "make clean      remove build/ (the virtual environment stays)"
 
@@ -78,7 +78,7 @@ autograder: setup
 # Grade a folder of submitted notebooks without Docker (tools/grade.py): one subprocess, temporary
 # folder and time limit per submission; writes build/grades.csv and build/feedback/<name>.txt.
 grade: setup
-	@test -n "$(SUBMISSIONS)" || { echo "Usage: make grade SUBMISSIONS=path/to/folder [LESSON=09] [TIMEOUT=300]"; exit 2; }
+	@test -n "$(SUBMISSIONS)" || { echo "Usage: make grade SUBMISSIONS=path/to/folder [LESSON=09] [TIMEOUT=600]"; exit 2; }
 	$(PY) tools/grade.py "$(SUBMISSIONS)" $(if $(LESSON),--lesson $(LESSON)) $(if $(TIMEOUT),--timeout $(TIMEOUT))
 
 lab: setup

@@ -1,8 +1,8 @@
 """Grade a folder of submitted notebooks with the course's otter autograders, without Docker.
 
     python tools/grade.py SUBMISSIONS                 # the lesson is read from the notebooks
-    python tools/grade.py SUBMISSIONS --lesson 09 --timeout 300 --out build
-    make grade SUBMISSIONS=path/to/folder [LESSON=09] [TIMEOUT=300]
+    python tools/grade.py SUBMISSIONS --lesson 09 --timeout 600 --out build
+    make grade SUBMISSIONS=path/to/folder [LESSON=09] [TIMEOUT=600]
 
 Every file in SUBMISSIONS (hidden files and sub-folders are skipped) gets one row in
 ``<out>/grades.csv``: one column per question, the total, the maximum, a status and the grading
@@ -57,7 +57,7 @@ from _common import (  # noqa: E402
     use_this_python_for_kernels,
 )
 
-DEFAULT_TIMEOUT = 300
+DEFAULT_TIMEOUT = 600
 
 
 # ---- the worker: runs inside the per-submission subprocess ---------------------------------------
@@ -179,18 +179,26 @@ def prepare(source: Path, lesson: str, dest: Path, params: dict | None) -> tuple
 
 
 def kill_tree(pid: int) -> None:
-    """Kill a process and every descendant (the Jupyter kernel included)."""
+    """Kill a process, every descendant (the Jupyter kernel included) and whatever else is left
+    in its session (the worker starts one: background processes a notebook spawned)."""
     import psutil
 
+    procs = []
     try:
         parent = psutil.Process(pid)
         procs = parent.children(recursive=True) + [parent]
     except psutil.NoSuchProcess:
-        return
+        pass
+    for p in psutil.process_iter():
+        try:
+            if p.pid != os.getpid() and os.getsid(p.pid) == pid and p not in procs:
+                procs.append(p)
+        except (OSError, psutil.Error):
+            continue
     for p in procs:
         try:
             p.kill()
-        except psutil.NoSuchProcess:
+        except psutil.Error:
             pass
     psutil.wait_procs(procs, timeout=10)
 
@@ -234,6 +242,7 @@ def grade_one(source: Path, lesson: str, ag_zip: Path, params: dict | None, time
                 row["status"] = f"timeout (> {timeout:g} s)"
                 row["notes"].append(f"Still running after {timeout:g} s, so it was stopped: an infinite loop, or far "
                                     "more training than the exercise asks for. Nothing after that point was graded.")
+        kill_tree(proc.pid)  # leftovers of a finished run, if any
         row["log"] = log_path.read_text(errors="replace")[-4000:]
         if row["status"].startswith("timeout"):
             return row
@@ -343,7 +352,11 @@ def main(argv: list[str] | None = None) -> int:
           flush=True)
     for f in files:
         print(f"  {f.name:<40}", end=" ", flush=True)
-        row = grade_one(f, lesson, ag_zip, params, args.timeout)
+        try:
+            row = grade_one(f, lesson, ag_zip, params, args.timeout)
+        except Exception as exc:  # noqa: BLE001 - never let one submission stop the batch
+            row = {"status": f"error: grading failed ({type(exc).__name__}: {str(exc)[:120]})", "questions": {},
+                   "cell_errors": [], "notes": [], "log": "", "seconds": 0.0, "cpu_seconds": 0.0}
         row["total"] = round(sum(row["questions"].get(q, {}).get("score", 0.0) for q in questions), 2)
         name = f.stem if stems[f.stem] == 1 and f.suffix.lower() == ".ipynb" else f.name
         (feedback_dir / f"{name}.txt").write_text(feedback_text(f.name, row, questions), encoding="utf-8")

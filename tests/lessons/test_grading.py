@@ -55,6 +55,7 @@ def stuck(autograders, tmp_path_factory):
     this batch builds its own autograder, as `make grade` does."""
     folder = tmp_path_factory.mktemp("stuck")
     make_submissions(autograders[LESSON]["solution"], folder, ["essay.txt", "infinite_loop", "not_json.ipynb"])
+    (folder / "lesson01.ipynb").write_text((ROOT / "notebooks" / "01_overfitting.ipynb").read_text())
     out = tmp_path_factory.mktemp("graded_stuck")
     start = time.perf_counter()
     proc = run_grade(folder, out, "--lesson", "09", "--timeout", str(LOOP_TIMEOUT))
@@ -64,7 +65,7 @@ def stuck(autograders, tmp_path_factory):
 
 def test_csv_has_one_row_per_submission_and_one_column_per_question(faults, stuck):
     for out, names in ((faults[0], {"several_faults.ipynb", "deletes_grader.ipynb"}),
-                       (stuck[0], {"essay.txt", "infinite_loop.ipynb", "not_json.ipynb"})):
+                       (stuck[0], {"essay.txt", "infinite_loop.ipynb", "lesson01.ipynb", "not_json.ipynb"})):
         header, rows = read_csv(out / "grades.csv")
         assert header == ["submission", "status", *QUESTIONS, "total", "max", "seconds"]
         assert set(rows) == names
@@ -133,6 +134,12 @@ def test_files_that_are_not_notebooks_get_a_row(stuck):
     assert rows["essay.txt"]["status"] == "not a notebook (.txt file)"
     assert rows["not_json.ipynb"]["status"] == "not a notebook"
     assert "Could not read it as a notebook" in (stuck[0] / "feedback" / "not_json.txt").read_text()
+
+
+def test_a_notebook_of_another_lesson_is_not_graded_against_this_one(stuck):
+    _, rows = read_csv(stuck[0] / "grades.csv")
+    assert rows["lesson01.ipynb"]["status"] == "wrong lesson (01_overfitting)"
+    assert float(rows["lesson01.ipynb"]["total"]) == 0
 
 
 def test_clear_errors_for_a_missing_or_empty_folder(tmp_path):
