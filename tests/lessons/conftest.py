@@ -133,3 +133,23 @@ def grade(tests, env: dict) -> tuple[float, str]:
     """Run loaded tests in ``env`` (the names a notebook would define); return (score, messages)."""
     tests.run(env)
     return tests.score, "\n".join(r.message for r in tests.test_case_results)
+
+
+# ---- one lesson's executed default run, for the claim test modules (each sets LESSON = "NN_name") --
+
+@pytest.fixture(scope="module")
+def run(executed, request):
+    """(results payload, executed notebook) of the module's LESSON."""
+    return executed(request.module.LESSON)
+
+
+@pytest.fixture(scope="module")
+def values(run):
+    """The numbers the lesson recorded."""
+    return run[0]["values"]
+
+
+@pytest.fixture(scope="module")
+def params(run):
+    """The parameters the recorded run used."""
+    return run[0]["parameters"]

@@ -2,30 +2,10 @@
 
 from __future__ import annotations
 
-import json
 
-import nbformat
-import pytest
-from conftest import NOTEBOOKS, parameters_cell, printed_text
+from conftest import printed_text
 
 LESSON = "01_overfitting"
-
-
-@pytest.fixture(scope="module")
-def run(executed):
-    return executed(LESSON)
-
-
-@pytest.fixture(scope="module")
-def values(run):
-    return run[0]["values"]
-
-
-def test_claims_are_checked_on_the_learners_default_run(run):
-    committed = parameters_cell(nbformat.read(NOTEBOOKS / f"{LESSON}.ipynb", as_version=4))
-    recorded = run[0]["parameters"]
-    assert json.loads(json.dumps(committed)) == recorded, (
-        "the recorded run did not use the notebook's default parameters")
 
 
 def test_oversized_model_fits_training_set_almost_perfectly(values):

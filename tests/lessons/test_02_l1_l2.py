@@ -3,13 +3,11 @@ feedback of its exercise checks on typical wrong answers."""
 
 from __future__ import annotations
 
-import json
 
 import keras
-import nbformat
 import numpy as np
 import pytest
-from conftest import NOTEBOOKS, grade, load_tests, parameters_cell, printed_text
+from conftest import grade, load_tests, printed_text
 
 import course_utils as cu
 
@@ -17,28 +15,6 @@ LESSON = "02_l1_l2"
 REGULARIZED = ("L2", "L1", "elastic net", "AdamW")
 # two standard errors of a validation accuracy near 0.8 on the 360 validation images
 TWO_SE = 2 * (0.8 * 0.2 / 360) ** 0.5
-
-
-@pytest.fixture(scope="module")
-def run(executed):
-    return executed(LESSON)
-
-
-@pytest.fixture(scope="module")
-def values(run):
-    return run[0]["values"]
-
-
-@pytest.fixture(scope="module")
-def params(run):
-    return run[0]["parameters"]
-
-
-def test_claims_are_checked_on_the_learners_default_run(run):
-    committed = parameters_cell(nbformat.read(NOTEBOOKS / f"{LESSON}.ipynb", as_version=4))
-    recorded = run[0]["parameters"]
-    assert json.loads(json.dumps(committed)) == recorded, (
-        "the recorded run did not use the notebook's default parameters")
 
 
 # ---- the penalty Keras adds is the hand-computed one -----------------------------------------

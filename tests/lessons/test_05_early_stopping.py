@@ -3,13 +3,11 @@ feedback of its exercise checks on typical wrong answers."""
 
 from __future__ import annotations
 
-import json
 
 import keras
-import nbformat
 import numpy as np
 import pytest
-from conftest import NOTEBOOKS, grade, load_tests, parameters_cell, printed_text
+from conftest import grade, load_tests, printed_text
 
 import course_utils as cu
 
@@ -19,28 +17,6 @@ LESSON = "05_early_stopping"
 def close(a: float, b: float, rel: float = 1e-5) -> bool:
     """Equal up to float rounding (evaluate vs. the value logged by fit)."""
     return abs(a - b) <= rel * max(1.0, abs(a), abs(b))
-
-
-@pytest.fixture(scope="module")
-def run(executed):
-    return executed(LESSON)
-
-
-@pytest.fixture(scope="module")
-def values(run):
-    return run[0]["values"]
-
-
-@pytest.fixture(scope="module")
-def params(run):
-    return run[0]["parameters"]
-
-
-def test_claims_are_checked_on_the_learners_default_run(run):
-    committed = parameters_cell(nbformat.read(NOTEBOOKS / f"{LESSON}.ipynb", as_version=4))
-    recorded = run[0]["parameters"]
-    assert json.loads(json.dumps(committed)) == recorded, (
-        "the recorded run did not use the notebook's default parameters")
 
 
 # ---- section 3: EarlyStopping -----------------------------------------------------------------

@@ -3,14 +3,13 @@ the feedback of its exercises on typical wrong answers."""
 
 from __future__ import annotations
 
-import json
 import re
 
 import keras
 import nbformat
 import numpy as np
 import pytest
-from conftest import NOTEBOOKS, SOLUTIONS, grade, load_tests, parameters_cell, printed_text
+from conftest import NOTEBOOKS, SOLUTIONS, grade, load_tests, printed_text
 
 import course_utils as cu
 
@@ -18,28 +17,6 @@ LESSON = "08_combined_models"
 SECTION3 = ["baseline", "dropout + Adam", "L2 + batch norm", "early stop + schedule",
             "custom opt + batch norm", "everything", "combined"]
 EARLY_STOPPED = {"early stop + schedule", "everything", "combined"}
-
-
-@pytest.fixture(scope="module")
-def run(executed):
-    return executed(LESSON)
-
-
-@pytest.fixture(scope="module")
-def values(run):
-    return run[0]["values"]
-
-
-@pytest.fixture(scope="module")
-def params(run):
-    return run[0]["parameters"]
-
-
-def test_claims_are_checked_on_the_learners_default_run(run):
-    committed = parameters_cell(nbformat.read(NOTEBOOKS / f"{LESSON}.ipynb", as_version=4))
-    recorded = run[0]["parameters"]
-    assert json.loads(json.dumps(committed)) == recorded, (
-        "the recorded run did not use the notebook's default parameters")
 
 
 # ---- one budget --------------------------------------------------------------------------------

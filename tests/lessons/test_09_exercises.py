@@ -26,11 +26,6 @@ THRESHOLD = 0.85
 # ---- claims of the learner's default run ----------------------------------------------------------
 
 @pytest.fixture(scope="module")
-def run(executed):
-    return executed(LESSON)
-
-
-@pytest.fixture(scope="module")
 def baseline(run):
     return run[0]["values"]["challenge_baseline"]
 
