@@ -17,14 +17,22 @@ STAMP  := $(VENV)/.installed-$(subst $(comma),-,$(EXTRAS))
 
 export PATH := $(abspath $(VENV))/bin:$(PATH)
 export PYTHONDONTWRITEBYTECODE := 1
-export MPLBACKEND := Agg
+# No MPLBACKEND here: every kernel started below (make lab, make run) would inherit it and show
+# no figure. Tests and the grader choose a non-interactive backend for themselves.
+# Options for `make lab`, e.g. LAB_ARGS="--port 9000 --no-browser".
+LAB_ARGS ?=
+# JupyterLab refuses to run as root (Docker images, CI machines) unless told it may.
+ifeq ($(shell id -u),0)
+LAB_ARGS += --allow-root
+endif
 
 .PHONY: help setup run test unit notebooks check-notebooks lab bench autograder grade clean
 
 help:
+	@echo "make setup      create the virtual environment .venv and install the course (run/test/lab do it too)"
 	@echo "make run        set up, then execute every lesson into build/executed (HTML in build/html)"
 	@echo "make test       set up, then run the whole test suite"
-	@echo "make lab        open JupyterLab on notebooks/"
+	@echo "make lab        open JupyterLab on notebooks/ [LAB_ARGS=\"--port 9000 --no-browser\"]"
 	@echo "make bench      time each lesson at its defaults (build/bench.json)"
 	@echo "make notebooks  regenerate notebooks/ from solutions/ (instructors and maintainers)"
 	@echo "make autograder build the otter autograder zips into build/autograder (see README, For instructors)"
@@ -58,7 +66,7 @@ test: setup
 	$(PY) -m pytest tests/unit -q
 	$(PY) tools/run_lessons.py --out build/executed
 	$(PY) tools/run_lessons.py --quick --out build/quick
-	PYTHONPATH=tests $(PY) -m pytest -q -p no:cacheprovider -p nbval_stdout_only --nbval-lax --nbval-current-env \
+	MPLBACKEND=Agg PYTHONPATH=tests $(PY) -m pytest -q -p no:cacheprovider -p nbval_stdout_only --nbval-lax --nbval-current-env \
 	    --nbval-sanitize-with tests/nbval_sanitize.cfg --nbval-cell-timeout=900 build/quick
 	$(PY) -m pytest tests/lessons -q
 
@@ -82,7 +90,7 @@ grade: setup
 	$(PY) tools/grade.py "$(SUBMISSIONS)" $(if $(LESSON),--lesson $(LESSON)) $(if $(TIMEOUT),--timeout $(TIMEOUT))
 
 lab: setup
-	$(VENV)/bin/jupyter lab notebooks/
+	$(VENV)/bin/jupyter lab notebooks/ $(LAB_ARGS)
 
 clean:
 	rm -rf build

@@ -25,10 +25,12 @@ Every public name of those modules (their ``__all__``) is available at the top l
 from __future__ import annotations
 
 import importlib as _importlib
-import os as _os
 
-# Quieter TensorFlow C++ logging for learners; an explicit setting in the environment wins.
-_os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+from . import _startup
+
+# Before anything imports TensorFlow: its start-up log lines go to a file, not into the setup
+# cell's output (see course_utils/_startup.py; an explicit TF_CPP_MIN_LOG_LEVEL wins).
+_startup.start_tensorflow_quietly()
 
 __version__ = "0.1.0"
 
@@ -49,3 +51,5 @@ for _name in SUBMODULES:
         globals()[_public] = getattr(_module, _public)
         __all__.append(_public)
 del _name, _module, _public
+
+from . import grading  # noqa: E402  (cu.grading.Notebook in every lesson's setup cell)

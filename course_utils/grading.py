@@ -11,7 +11,10 @@ import math
 from collections.abc import Callable, Iterable
 from typing import Any
 
+import otter
+
 __all__ = [
+    "Notebook",
     "call_student",
     "expect_allclose",
     "expect_array",
@@ -429,3 +432,17 @@ def layer_kinds(model: Any) -> list[str]:
         else:
             out.append(type(layer).__name__)
     return out
+
+
+class Notebook(otter.Notebook):
+    """otter's ``Notebook`` (``grader.check("q1")``) with feedback that a learner reads first.
+
+    Args:
+        nb_path: The notebook's file name, as for ``otter.Notebook``.
+        **kwargs: Passed on to ``otter.Notebook``.
+
+    Example:
+
+    >>> from course_utils.grading import Notebook
+    >>> grader = Notebook("01_overfitting.ipynb")  # doctest: +SKIP
+    """

@@ -48,8 +48,9 @@ def set_seed(seed: int = 0, *, deterministic_ops: bool = False) -> int:
 def describe_environment() -> str:
     """Describes the software and the compute device this notebook runs on.
 
-    It also initializes TensorFlow's devices, so that TensorFlow's start-up messages (for
-    example about CUDA on a machine without a GPU) appear in the setup cell rather than later.
+    Importing ``course_utils`` has already started TensorFlow and listed its devices with the
+    start-up log lines (about CUDA, oneDNN, CPU instructions) sent to a log file, so this call
+    prints nothing but its line.
 
     Returns:
         One line such as ``"TensorFlow 2.21.0, Keras 3.15.1, Python 3.11.7: running on the CPU

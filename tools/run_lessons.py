@@ -109,6 +109,9 @@ def main(argv: list[str] | None = None) -> int:
     out_dir.mkdir(parents=True, exist_ok=True)
     params = {name: yaml.safe_load(value) for name, value in args.parameter}
     use_this_python_for_kernels()
+    # The executed copies are what a learner reads: their kernels must draw with ipykernel's
+    # inline backend, which it only selects when no MPLBACKEND is inherited.
+    os.environ.pop("MPLBACKEND", None)
     lessons = lesson_notebooks(args.source, args.only)
     if not lessons:
         print(f"No lessons found in {args.source}", file=sys.stderr)

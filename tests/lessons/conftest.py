@@ -18,6 +18,9 @@ sys.path.insert(0, str(ROOT / "tools"))
 
 from _common import BUILD, NOTEBOOKS, SOLUTIONS, lesson_notebooks, quick_parameters  # noqa: E402
 
+# The grading runs below draw nothing a person sees (run_lessons.py removes this for its kernels).
+os.environ.setdefault("MPLBACKEND", "Agg")
+
 # Where `make test` executed the lessons; point COURSE_EXECUTED_DIR elsewhere to check the claims
 # of another run (e.g. `run_lessons.py --out build/seed1 -p SEED 1`).
 EXECUTED = Path(os.environ.get("COURSE_EXECUTED_DIR", BUILD / "executed")).resolve()
