@@ -29,12 +29,26 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import BUILD, NOTEBOOKS, ROOT, SOLUTIONS, lesson_notebooks, use_this_python_for_kernels  # noqa: E402
 
 KEEP_NB_METADATA = ("kernelspec", "language_info", "otter")
+#: What JupyterLab writes into a notebook once its kernel starts. Committed in full, so that opening
+#: a lesson changes nothing (no "modified" mark, no diff in git) for a learner on the course's Python.
+KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
+LANGUAGE_INFO = {
+    "codemirror_mode": {"name": "ipython", "version": 3},
+    "file_extension": ".py",
+    "mimetype": "text/x-python",
+    "name": "python",
+    "nbconvert_exporter": "python",
+    "pygments_lexer": "ipython3",
+    "version": "3.11.7",
+}
 KEEP_CELL_METADATA = ("tags", "editable", "deletable")
 
 
 def normalize(nb: nbformat.NotebookNode, stem: str) -> nbformat.NotebookNode:
     """Strip outputs and volatile metadata; give cells stable ids."""
     nb.metadata = nbformat.NotebookNode({k: nb.metadata[k] for k in KEEP_NB_METADATA if k in nb.metadata})
+    nb.metadata.kernelspec = nbformat.NotebookNode(KERNELSPEC)
+    nb.metadata.language_info = nbformat.from_dict(LANGUAGE_INFO)
     for i, cell in enumerate(nb.cells):
         cell.id = f"{stem[:40]}-{i:03d}".replace(".", "-")
         cell.metadata = nbformat.NotebookNode(

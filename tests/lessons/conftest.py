@@ -52,7 +52,7 @@ def executed():
                     pytest.fail(f"no {result.name} in COURSE_EXECUTED_DIR={EXECUTED}")
             elif not _fresh(result, NOTEBOOKS / f"{lesson}.ipynb"):
                 subprocess.run([sys.executable, str(ROOT / "tools" / "run_lessons.py"),
-                                "--out", str(EXECUTED), "--only", lesson], check=True)
+                                "--html", "--out", str(EXECUTED), "--only", lesson], check=True)
             cache[lesson] = (json.loads(result.read_text()),
                              nbformat.read(EXECUTED / f"{lesson}.ipynb", as_version=4))
         return cache[lesson]

@@ -116,3 +116,27 @@ def test_every_code_cell_is_valid_python(path: Path):
             ast.parse(source)
         except SyntaxError as err:
             pytest.fail(f"{path.name} cell {i} has a syntax error: {err}")
+
+
+def test_learner_notebooks_open_unmodified():
+    """JupyterLab writes the running kernel's ``kernelspec`` and ``language_info`` into a notebook
+    as soon as it opens it; unless the committed metadata is already exactly that, every lesson
+    is marked modified on opening (closing asks to save, `git status` shows a change)."""
+    from jupyter_client.manager import start_new_kernel
+
+    km, kc = start_new_kernel(kernel_name="python3")
+    try:
+        info = kc.kernel_info(reply=True, timeout=60)["content"]["language_info"]
+        spec = km.kernel_spec
+    finally:
+        kc.stop_channels()
+        km.shutdown_kernel(now=True)
+    for path in LEARNER:
+        meta = nbformat.read(path, as_version=4).metadata
+        assert dict(meta.kernelspec) == {"display_name": spec.display_name, "language": spec.language,
+                                         "name": "python3"}, path.name
+        committed = dict(meta.language_info)
+        if committed.get("version") != info["version"]:
+            pytest.skip(f"this kernel runs Python {info['version']}; the lessons are committed for "
+                        f"{committed.get('version')} (tools/sync_notebooks.py LANGUAGE_INFO)")
+        assert committed == info, f"{path.name}: language_info {committed} != the kernel's {info}"
