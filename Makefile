@@ -58,13 +58,14 @@ unit: setup
 	$(PY) -m pytest tests/unit -q
 
 # The whole suite, in the order of the pipeline: unit tests, papermill execution of every lesson
-# at its defaults into build/executed (the run whose numbers the claim tests check), nbval on a
+# at its defaults into build/executed and build/html (the run whose numbers the claim tests and
+# the learner-view tests check), nbval on a
 # second execution at the lessons' quick parameters (build/quick: nbval re-executes every cell and
 # compares the cells tagged nbval-check-output; at the defaults that would double the suite's
 # time), then the claims each lesson makes, notebook hygiene and the exercise checks.
 test: setup
 	$(PY) -m pytest tests/unit -q
-	$(PY) tools/run_lessons.py --out build/executed
+	$(PY) tools/run_lessons.py --html --out build/executed
 	$(PY) tools/run_lessons.py --quick --out build/quick
 	MPLBACKEND=Agg PYTHONPATH=tests $(PY) -m pytest -q -p no:cacheprovider -p nbval_stdout_only --nbval-lax --nbval-current-env \
 	    --nbval-sanitize-with tests/nbval_sanitize.cfg --nbval-cell-timeout=900 build/quick
