@@ -26,12 +26,13 @@ ifeq ($(shell id -u),0)
 LAB_ARGS += --allow-root
 endif
 
-.PHONY: help setup run test unit notebooks check-notebooks lab bench autograder grade clean
+.PHONY: help setup run test unit browser notebooks check-notebooks lab bench autograder grade clean
 
 help:
 	@echo "make setup      create the virtual environment .venv and install the course (run/test/lab do it too)"
 	@echo "make run        set up, then execute every lesson into build/executed (HTML in build/html)"
 	@echo "make test       set up, then run the whole test suite"
+	@echo "make browser    the lessons in JupyterLab in headless Chromium (needs apt-get install chromium)"
 	@echo "make lab        open JupyterLab on notebooks/ [LAB_ARGS=\"--port 9000 --no-browser\"]"
 	@echo "make bench      time each lesson at its defaults (build/bench.json)"
 	@echo "make notebooks  regenerate notebooks/ from solutions/ (instructors and maintainers)"
@@ -57,6 +58,12 @@ run: setup
 unit: setup
 	$(PY) -m pytest tests/unit -q
 
+# What a learner sees: lessons 01 and 09 opened in this JupyterLab in headless Chromium (Playwright),
+# run with Run All Cells and checked in the page; screenshots in build/browser/. Skipped, with the
+# reason, without Chromium or Playwright; under CI=true that is a failure. The last stage of `make test`.
+browser: setup
+	$(PY) -m pytest tests/browser -q
+
 # The whole suite, in the order of the pipeline: unit tests, papermill execution of every lesson
 # at its defaults into build/executed and build/html (the run whose numbers the claim tests and
 # the learner-view tests check), nbval on a
@@ -70,6 +77,7 @@ test: setup
 	MPLBACKEND=Agg PYTHONPATH=tests $(PY) -m pytest -q -p no:cacheprovider -p nbval_stdout_only --nbval-lax --nbval-current-env \
 	    --nbval-sanitize-with tests/nbval_sanitize.cfg --nbval-cell-timeout=900 build/quick
 	$(PY) -m pytest tests/lessons -q
+	$(PY) -m pytest tests/browser -q
 
 bench: setup
 	$(PY) tools/run_lessons.py --bench --out build/bench $(PARAMS)
