@@ -3,28 +3,48 @@
 The "Your turn" tests call these instead of bare ``assert`` so that a learner reads, for
 example, "gap_at_end(...) returned None: your function does not return anything yet" rather
 than an ``AssertionError`` with no message.
+
+A value the learner has not filled in yet (still ``...``) gets the same sentence from every helper:
+"<name> is not answered yet: replace the `...` with <what>." (:func:`not_answered`). A multi-part
+answer (a dict of answers) is checked with :func:`expect_each` / :func:`expect_choices`, which name
+every invalid part in one message instead of stopping at the first.
+
+:class:`Notebook` is otter's ``Notebook`` whose ``check`` returns a :class:`CheckResult`: a one-line
+verdict, then the message of each failed test (never the test's source), wrapped at word boundaries.
 """
 
 from __future__ import annotations
 
+import html
 import math
-from collections.abc import Callable, Iterable
+import os
+import re
+import sys
+import textwrap
+import traceback
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 import otter
 
 __all__ = [
+    "CheckResult",
     "Notebook",
     "call_student",
+    "expect_all",
     "expect_allclose",
+    "expect_answered",
     "expect_array",
     "expect_at_least",
     "expect_choice",
+    "expect_choices",
     "expect_close",
+    "expect_each",
     "expect_keys",
     "expect_number",
     "expect_values_at",
     "layer_kinds",
+    "not_answered",
 ]
 
 
@@ -34,8 +54,52 @@ def _show_args(args: tuple[Any, ...], kwargs: dict[str, Any]) -> str:
 
 
 def _short(value: Any, limit: int = 60) -> str:
-    text = repr(value)
+    text = "`...`" if value is Ellipsis else re.sub(r"\bEllipsis\b", "...", repr(value))
     return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def not_answered(name: str, what: str = "your answer") -> str:
+    """The sentence every helper uses for a value that is still ``...``.
+
+    Args:
+        name: What the value is, e.g. ``"answers['c1']"``.
+        what: What should replace the ``...``, e.g. ``"one of ['a', 'b', 'c']"``.
+
+    Returns:
+        ``"<name> is not answered yet: replace the `...` with <what>."``
+
+    Example:
+
+    >>> from course_utils.grading import not_answered
+    >>> not_answered("best_rate")
+    'best_rate is not answered yet: replace the `...` with your answer.'
+    """
+    return f"{name} is not answered yet: replace the `...` with {what}."
+
+
+def expect_answered(name: str, value: Any, what: str = "your answer") -> Any:
+    """Asserts that ``value`` is not still ``...`` (the placeholder of an exercise cell).
+
+    Args:
+        name: What the value is, for the message.
+        value: The learner's value.
+        what: What should replace the ``...``, for the message.
+
+    Returns:
+        ``value``, unchanged.
+
+    Raises:
+        AssertionError: If ``value`` is ``...``, with the :func:`not_answered` sentence.
+
+    Example:
+
+    >>> from course_utils.grading import expect_answered
+    >>> expect_answered("best_rate", 0.5)
+    0.5
+    """
+    if value is Ellipsis:
+        raise AssertionError(not_answered(name, what))
+    return value
 
 
 def call_student(fn: Any, name: str, *args: Any, **kwargs: Any) -> Any:
@@ -60,7 +124,12 @@ def call_student(fn: Any, name: str, *args: Any, **kwargs: Any) -> Any:
     >>> call_student(lambda a, b: a - b, "gap", 1.0, 0.75)
     0.25
     """
-    if fn is None or fn is Ellipsis or not callable(fn):
+    if fn is Ellipsis:
+        raise AssertionError(
+            f"`{name}` is not answered yet, so it is not a function yet: replace the `...` with "
+            f"`def {name}(...):` in the exercise cell, and run that cell before checking."
+        )
+    if fn is None or not callable(fn):
         raise AssertionError(
             f"`{name}` is not a function yet (it is {_short(fn)}). Define it with "
             f"`def {name}(...):` in the exercise cell and run that cell before checking."
@@ -95,8 +164,7 @@ def expect_number(name: str, value: Any) -> float:
     """
     if value is None:
         raise AssertionError(f"{name} is None: does your function `return` its result?")
-    if value is Ellipsis:
-        raise AssertionError(f"{name} is still `...`: replace it with your answer.")
+    expect_answered(name, value)
     if isinstance(value, bool):
         raise AssertionError(f"{name} should be a number, not a boolean ({value!r}).")
     if isinstance(value, (str, bytes)):
@@ -108,10 +176,10 @@ def expect_number(name: str, value: Any) -> float:
         number = float(value)
     except (TypeError, ValueError):
         raise AssertionError(
-            f"{name} should be a single number; got {type(value).__name__} {_short(value)}."
+            f"{name} should be a single number; it is {type(value).__name__} {_short(value)}."
         ) from None
     if not math.isfinite(number):
-        raise AssertionError(f"{name} should be a finite number; got {number}.")
+        raise AssertionError(f"{name} should be a finite number; it is {number}.")
     return number
 
 
@@ -144,6 +212,10 @@ def expect_close(
         )
 
 
+def _choice_what(options: list[str]) -> str:
+    return f"your answer; it should be one of {options}"
+
+
 def expect_choice(name: str, value: Any, choices: Iterable[str]) -> str:
     """Asserts that ``value`` is one of ``choices`` (case and surrounding spaces ignored).
 
@@ -165,8 +237,9 @@ def expect_choice(name: str, value: Any, choices: Iterable[str]) -> str:
     'overfitting'
     """
     options = list(choices)
+    expect_answered(name, value, _choice_what(options))
     if not isinstance(value, str):
-        raise AssertionError(f"{name} should be one of {options}; got {_short(value)}.")
+        raise AssertionError(f"{name} should be one of {options}; it is {_short(value)}.")
     for option in options:
         if value.strip().lower() == option.lower():
             return option
@@ -203,13 +276,12 @@ def expect_array(name: str, value: Any, *, shape: tuple[int, ...] | None = None)
 
     if value is None:
         raise AssertionError(f"{name} is None: does your function `return` its result?")
-    if value is Ellipsis:
-        raise AssertionError(f"{name} is still `...`: replace it with your answer.")
+    expect_answered(name, value)
     try:
         array = np.asarray(value, dtype=np.float64)
     except (TypeError, ValueError):
         raise AssertionError(
-            f"{name} should be a numeric array; got {type(value).__name__} {_short(value)}."
+            f"{name} should be a numeric array; it is {type(value).__name__} {_short(value)}."
         ) from None
     if shape is not None and array.shape != tuple(shape):
         raise AssertionError(
@@ -369,10 +441,13 @@ def expect_keys(name: str, mapping: Any, keys: Iterable[Any]) -> dict[Any, Any]:
     {0.0: 0.8, 0.5: 0.9}
     """
     wanted = list(keys)
-    if mapping is Ellipsis:
-        raise AssertionError(f"{name} is still `...`: replace it with a dict.")
+    expect_answered(name, mapping, f"a dict with the keys {wanted}")
     if not isinstance(mapping, dict):
-        raise AssertionError(f"{name} should be a dict with the keys {wanted}; got {type(mapping).__name__}.")
+        raise AssertionError(
+            f"{name} should be a dict with the keys {wanted}; it is {type(mapping).__name__} {_short(mapping)}."
+        )
+    if not mapping and wanted:
+        raise AssertionError(f"{name} is still empty: fill it in (it needs the keys {wanted}).")
     missing = [k for k in wanted if k not in mapping]
     extra = [k for k in mapping if k not in wanted]
     if missing or extra:
@@ -383,6 +458,169 @@ def expect_keys(name: str, mapping: Any, keys: Iterable[Any]) -> dict[Any, Any]:
             parts.append(f"unexpected {extra}")
         raise AssertionError(f"{name} should have exactly the keys {wanted}: {'; '.join(parts)}.")
     return mapping
+
+
+# ---- multi-part answers: every invalid part named in one message ----
+
+
+def _problem_list(header: str, problems: list[str]) -> str:
+    """One message for several problems: the problem itself if there is one, else a header and a list."""
+    if len(problems) == 1:
+        return problems[0]
+    return header + "\n" + "\n".join("- " + p.replace("\n", "\n  ") for p in problems)
+
+
+def expect_each(
+    name: str,
+    mapping: Any,
+    keys: Iterable[Any],
+    check: Callable[[str, Any], Any],
+    *,
+    what: str | Callable[[Any], str] = "your answer",
+    exact: bool = True,
+) -> dict[Any, Any]:
+    """Checks every entry of a multi-part answer (a dict) and names every invalid one at once.
+
+    Each entry ``mapping[key]`` is passed to ``check(label, value)`` with ``label`` like
+    ``"answers['c1']"``; whatever ``AssertionError`` messages the entries raise are collected, so a
+    learner with three invalid answers reads about all three in one go.
+
+    Args:
+        name: What the dict is, e.g. ``"answers"``.
+        mapping: The learner's dict.
+        keys: The keys it must have.
+        check: Called as ``check(label, value)`` for each key present; raises ``AssertionError``
+            with a message if the value is invalid, else returns the checked value.
+        what: What should replace a ``...`` entry, for the "not answered yet" message (or a
+            function ``key -> str``, when it differs from key to key).
+        exact: If true, extra keys are a problem too (as in :func:`expect_keys`).
+
+    Returns:
+        ``{key: check(label, mapping[key])}`` for every key.
+
+    Raises:
+        AssertionError: If ``mapping`` is not a dict, lacks keys (or has extra ones when
+            ``exact``), or some entries are invalid. The message names every problem: one
+            problem is reported as it is, several as "<name> has N problems to fix:" and a list.
+            When every entry is still ``...`` it says so in one sentence.
+
+    Example:
+
+    >>> from course_utils.grading import expect_choice, expect_each
+    >>> expect_each("answers", {"c1": "B", "c2": "a"}, ["c1", "c2"],
+    ...             lambda label, v: expect_choice(label, v, ["a", "b"]))
+    {'c1': 'b', 'c2': 'a'}
+    """
+    wanted = list(keys)
+    expect_answered(name, mapping, f"a dict with the keys {wanted}")
+    if not isinstance(mapping, dict):
+        raise AssertionError(
+            f"{name} should be a dict with the keys {wanted}; it is {type(mapping).__name__} {_short(mapping)}."
+        )
+    if not mapping and wanted:
+        raise AssertionError(f"{name} is still empty: fill it in (it needs the keys {wanted}).")
+    present = [k for k in wanted if k in mapping]
+    what_for = what if callable(what) else (lambda key: what)
+    if wanted and len(present) == len(wanted) and all(mapping[k] is Ellipsis for k in wanted):
+        labels = ", ".join(repr(k) for k in wanted)
+        everywhere = what if isinstance(what, str) else "your answer"
+        raise AssertionError(f"{name} is not answered yet: replace each `...` ({labels}) with {everywhere}.")
+
+    problems: list[str] = []
+    missing = [k for k in wanted if k not in mapping]
+    extra = [k for k in mapping if k not in wanted] if exact else []
+    if missing or extra:
+        parts = ([f"missing {missing}"] if missing else []) + ([f"unexpected {extra}"] if extra else [])
+        problems.append(f"{name} should have exactly the keys {wanted}: {'; '.join(parts)}."
+                        if exact else f"{name} lacks the keys {missing}.")
+    results: dict[Any, Any] = {}
+    for key in present:
+        label = f"{name}[{key!r}]"
+        try:
+            results[key] = check(label, expect_answered(label, mapping[key], what_for(key)))
+        except AssertionError as err:
+            problems.append(str(err).strip())
+    if problems:
+        raise AssertionError(_problem_list(f"{name} has {len(problems)} problems to fix:", problems))
+    return results
+
+
+def expect_choices(
+    name: str,
+    mapping: Any,
+    choices: Iterable[str] | Mapping[Any, Iterable[str]],
+    *,
+    keys: Iterable[Any] | None = None,
+    exact: bool = True,
+) -> dict[Any, str]:
+    """Checks a dict of multiple-choice answers; names every answer that is not one of its choices.
+
+    Args:
+        name: What the dict is, e.g. ``"answers"``.
+        mapping: The learner's dict, e.g. ``{"c1": "b", "c2": ...}``.
+        choices: The allowed answers, the same for every key, or a dict ``{key: allowed answers}``.
+        keys: The keys the dict must have (default: the keys of ``choices`` when it is a dict).
+        exact: If true, extra keys are a problem too.
+
+    Returns:
+        ``{key: canonical choice}`` (as :func:`expect_choice` spells it).
+
+    Raises:
+        AssertionError: As :func:`expect_each`, with :func:`expect_choice`'s message per answer.
+
+    Example:
+
+    >>> from course_utils.grading import expect_choices
+    >>> expect_choices("answers", {"c1": " B", "c2": "a"}, ["a", "b", "c"], keys=["c1", "c2"])
+    {'c1': 'b', 'c2': 'a'}
+    """
+    per_key = isinstance(choices, Mapping)
+    options = {k: list(v) for k, v in choices.items()} if per_key else list(choices)
+    if keys is None:
+        if not per_key:
+            raise TypeError("expect_choices needs `keys` when `choices` is a single list")
+        keys = list(options)
+    wanted = list(keys)
+    key_of = {f"{name}[{k!r}]": k for k in wanted}
+    what = (lambda key: _choice_what(options[key])) if per_key else _choice_what(options)
+
+    def check(label: str, value: Any) -> str:
+        return expect_choice(label, value, options[key_of[label]] if per_key else options)
+
+    return expect_each(name, mapping, wanted, check, what=what, exact=exact)
+
+
+def expect_all(*checks: Callable[[], Any]) -> list[Any]:
+    """Runs several checks of one question and reports all their messages together.
+
+    Args:
+        *checks: Functions without arguments (e.g. ``lambda: expect_choice(...)``) that raise
+            ``AssertionError`` with a message when something is wrong.
+
+    Returns:
+        What each check returned, in order.
+
+    Raises:
+        AssertionError: If any check failed; one failure is reported as it is, several as
+            "N problems to fix:" and a list of their messages.
+
+    Example:
+
+    >>> from course_utils.grading import expect_all, expect_number
+    >>> expect_all(lambda: expect_number("a", 1), lambda: expect_number("b", 2.5))
+    [1.0, 2.5]
+    """
+    results: list[Any] = []
+    problems: list[str] = []
+    for check in checks:
+        try:
+            results.append(check())
+        except AssertionError as err:
+            results.append(None)
+            problems.append(str(err).strip())
+    if problems:
+        raise AssertionError(_problem_list(f"{len(problems)} problems to fix:", problems))
+    return results
 
 
 def layer_kinds(model: Any) -> list[str]:
@@ -412,6 +650,8 @@ def layer_kinds(model: Any) -> list[str]:
     """
     import keras
 
+    if model is Ellipsis:
+        raise AssertionError(not_answered("the model", "a Keras model"))
     if not isinstance(model, keras.Model):
         raise AssertionError(f"Expected a Keras model; got {type(model).__name__} {_short(model)}.")
     out: list[str] = []
@@ -434,8 +674,231 @@ def layer_kinds(model: Any) -> list[str]:
     return out
 
 
+# ---- what a learner sees after grader.check("q1") ----
+
+_WRAP_STYLE = "white-space: pre-wrap; word-break: normal; overflow-wrap: break-word;"
+_TEXT_WIDTH = 79
+
+
+def _learner_frame(exc: BaseException, user_globals: dict[str, Any] | None) -> Any:
+    """The outermost frame of ``exc``'s traceback that runs the learner's own code, if any."""
+    for frame, _ in traceback.walk_tb(exc.__traceback__):
+        if (user_globals is not None and frame.f_globals is user_globals) or frame.f_globals.get(
+            "__name__"
+        ) == "__main__":
+            return frame
+    return None
+
+
+def _test_arguments(exc: BaseException, test_path: str | None) -> dict[str, Any]:
+    """The arguments of the test function that ``exc`` went through (the names it took from the notebook)."""
+    if not test_path:
+        return {}
+    wanted = os.path.normcase(os.path.normpath(test_path))
+    for frame, _ in traceback.walk_tb(exc.__traceback__):
+        if os.path.normcase(os.path.normpath(frame.f_code.co_filename)) == wanted:
+            code = frame.f_code
+            return {n: frame.f_locals.get(n) for n in code.co_varnames[: code.co_argcount]}
+    return {}
+
+
+def _describe_failure(
+    exc: BaseException, user_globals: dict[str, Any] | None, test_path: str | None = None
+) -> str:
+    """The message a learner reads for one failed test case.
+
+    An ``AssertionError`` raised by the test (or by a helper of this module) is the message the
+    test wrote. Any other exception, or an assertion in the learner's own code, is shown as
+    "<Type>: <message>" and where it was raised; never the test's source or a traceback. When the
+    test's own code failed on a name that is still ``...`` (or not defined), that is what it says.
+    """
+    learner = _learner_frame(exc, user_globals)
+    if learner is None and not isinstance(exc, AssertionError):
+        arguments = {k: v for k, v in _test_arguments(exc, test_path).items() if k != "env"}
+        unanswered = [not_answered(f"`{k}`") for k, v in arguments.items() if v is Ellipsis]
+        undefined = [f"`{k}` is not defined yet: run the cell that defines it, then check again."
+                     for k in arguments if user_globals is not None and k not in user_globals]
+        if unanswered or undefined:
+            return " ".join(unanswered + undefined)
+    if isinstance(exc, AssertionError) and learner is None:
+        text = str(exc).strip()
+        return text or "A test failed without saying why (its check has no message)."
+    detail = str(exc).strip()
+    head = f"{type(exc).__name__}: {detail}" if detail else type(exc).__name__
+    if learner is not None:
+        where = "your code" if learner.f_code.co_name in ("<module>", "<lambda>") else (
+            f"your function `{learner.f_code.co_name}`")
+        return f"{head} (raised inside {where}). Fix the error, re-run its cell, then check again."
+    return (f"{head} (raised while the test was using your answer). Check that your answer has the "
+            "type and shape the exercise asks for, re-run its cell, then check again.")
+
+
+def _message_from_otter(message: str | None) -> str:
+    """Fallback: the learner's part of otter's message, without the header and the test's source line."""
+    lines = (message or "").strip().splitlines()
+    if lines and "Test case failed" in lines[0]:
+        lines = lines[1:]
+    if lines and lines[0].startswith("Error at line "):
+        lines = lines[2:]  # the header and the one source line otter quotes (context 0)
+    text = "\n".join(lines).strip()
+    if text.startswith("AssertionError: ") or text == "AssertionError":
+        text = text[len("AssertionError: "):].strip()
+    return text or "A test failed without saying why (its check has no message)."
+
+
+class _FailureRecorder:
+    """While active, notes the learner-facing message of each exception otter catches in a test.
+
+    otter's ``ExceptionTestFile.run`` turns each failure into "Error at line N in test ..." plus the
+    test's source line; this keeps otter's message as it is (its logs and grading use it) and only
+    records, in order, what the learner should read instead.
+    """
+
+    def __init__(self, user_globals: dict[str, Any] | None) -> None:
+        self.user_globals = user_globals
+        self.messages: list[str | None] = []
+        self._original: Any = None
+
+    def __enter__(self) -> _FailureRecorder:
+        from otter.test_files import ExceptionTestFile
+
+        self._original = ExceptionTestFile.__dict__.get("_generate_error_message")
+        original, recorder = self._original, self
+        if original is None:  # another otter version: fall back to parsing its messages
+            return self
+
+        def generate(test_file: Any, excp: Exception, *args: Any, **kwargs: Any) -> str:
+            try:
+                recorder.messages.append(
+                    _describe_failure(excp, recorder.user_globals, getattr(test_file, "path", None))
+                )
+            except Exception:  # noqa: BLE001 - never let the feedback break otter's own message
+                recorder.messages.append(None)
+            return original(test_file, excp, *args, **kwargs)
+
+        ExceptionTestFile._generate_error_message = generate
+        return self
+
+    def __exit__(self, *exc_info: Any) -> None:
+        from otter.test_files import ExceptionTestFile
+
+        if self._original is not None:
+            ExceptionTestFile._generate_error_message = self._original
+
+
+class CheckResult:
+    """The result of ``grader.check(question)``, displayed for a learner.
+
+    It shows a one-line verdict ("q1_gap: all tests passed (2/2)" or "q1_gap: 1 of 2 tests
+    failed"), then, for each failed test, only its message: no test source, no otter "Error at line"
+    header, no traceback. As HTML the text wraps at word boundaries. Every other attribute
+    (``grade``, ``score``, ``possible``, ``passed_all``, ``test_case_results``, ``to_dict()``...)
+    is the one of otter's ``TestFile`` that ran the tests, kept in :attr:`test_file`.
+
+    Args:
+        test_file: The otter ``TestFile`` after it ran.
+        messages: For each failed test case, in order, the message to show (``None``: derive it from
+            otter's message).
+    """
+
+    def __init__(self, test_file: Any, messages: list[str | None] | None = None) -> None:
+        self.test_file = test_file
+        failed = [tcr for tcr in test_file.test_case_results if not tcr.passed]
+        given = list(messages or [])
+        if len(given) != len(failed):  # something else failed the test file: trust otter's text
+            given = [None] * len(failed)
+        self.failures: list[tuple[Any, str]] = []
+        for tcr, text in zip(failed, given):
+            text = text or _message_from_otter(tcr.message)
+            extra = getattr(tcr.test_case, "failure_message", None)
+            self.failures.append((tcr, f"{text}\n{extra}" if extra else text))
+
+    def __getattr__(self, attr: str) -> Any:
+        test_file = self.__dict__.get("test_file")
+        if test_file is None or attr.startswith("__"):
+            raise AttributeError(attr)
+        return getattr(test_file, attr)
+
+    def passed_all_tests(self) -> bool:
+        """Whether every test case of the question passed (otter's ``passed_all``)."""
+        return bool(self.test_file.passed_all)
+
+    def _cases(self, public_only: bool) -> tuple[list[Any], list[tuple[Any, str]]]:
+        results = list(self.test_file.test_case_results)
+        failures = self.failures
+        if public_only:
+            results = [r for r in results if not r.test_case.hidden]
+            failures = [(r, m) for r, m in failures if not r.test_case.hidden]
+        return results, failures
+
+    def verdict(self, public_only: bool = False) -> str:
+        """The first line: "<question>: all tests passed (n/n)" or "<question>: k of n tests failed"."""
+        results, failures = self._cases(public_only)
+        n = len(results)
+        if not failures:
+            return f"{self.test_file.name}: all tests passed ({n}/{n})"
+        return f"{self.test_file.name}: {len(failures)} of {n} test{'s' if n != 1 else ''} failed"
+
+    def _success_messages(self, public_only: bool) -> list[str]:
+        results, _ = self._cases(public_only)
+        return [r.test_case.success_message for r in results
+                if r.passed and getattr(r.test_case, "success_message", None)]
+
+    def summary(self, public_only: bool = False) -> str:
+        """The plain-text feedback (what ``repr`` shows), wrapped at word boundaries."""
+        _, failures = self._cases(public_only)
+        blocks = [self.verdict(public_only)]
+        blocks += [_wrap_text(m) for m in self._success_messages(public_only)]
+        blocks += [_wrap_text(m) for _, m in failures]
+        return "\n\n".join(blocks)
+
+    def __repr__(self) -> str:
+        return self.summary()
+
+    def _repr_html_(self) -> str:
+        _, failures = self._cases(False)
+        ok = not failures
+        color = "var(--jp-success-color1, #2e7d32)" if ok else "var(--jp-error-color1, #c62828)"
+        parts = [
+            f'<div class="course-check" style="{_WRAP_STYLE} line-height: 1.45;">',
+            f'<div style="{_WRAP_STYLE} font-weight: bold; color: {color}; margin: 0 0 0.4em 0;">'
+            f"{_html_text(self.verdict())}</div>",
+        ]
+        block = (f'<div style="{_WRAP_STYLE} margin: 0 0 0.5em 0; padding: 0.1em 0 0.1em 0.7em; '
+                 'border-left: 3px solid {};">{}</div>')
+        for message in self._success_messages(False):
+            parts.append(block.format(color, _html_text(message)))
+        for _, message in failures:
+            parts.append(block.format(color, _html_text(message)))
+        parts.append("</div>")
+        return "".join(parts)
+
+
+def _html_text(text: str) -> str:
+    """Escaped text for the HTML display; `code` spans become <code> (wrapping like the text)."""
+    escaped = html.escape(text, quote=True)
+    return re.sub(r"`([^`\n]+)`", rf'<code style="{_WRAP_STYLE}">\1</code>', escaped)
+
+
+def _wrap_text(text: str, width: int = _TEXT_WIDTH) -> str:
+    """Wrap each line at word boundaries (never inside a word); list items get a hanging indent."""
+    out: list[str] = []
+    for line in text.splitlines() or [""]:
+        stripped = line.lstrip(" ")
+        lead = line[: len(line) - len(stripped)]
+        hang = lead + ("  " if stripped.startswith("- ") else "")
+        out.append(textwrap.fill(line, width=width, subsequent_indent=hang, break_long_words=False,
+                                 break_on_hyphens=False) if line.strip() else "")
+    return "\n".join(out)
+
+
 class Notebook(otter.Notebook):
     """otter's ``Notebook`` (``grader.check("q1")``) with feedback that a learner reads first.
+
+    ``check`` runs the tests exactly as otter does (same logging, same results tracked while
+    grading) and returns a :class:`CheckResult`: a one-line verdict, then the message of each
+    failed test, without the test's source or otter's "Error at line" header, wrapped at word
+    boundaries.
 
     Args:
         nb_path: The notebook's file name, as for ``otter.Notebook``.
@@ -445,4 +908,25 @@ class Notebook(otter.Notebook):
 
     >>> from course_utils.grading import Notebook
     >>> grader = Notebook("01_overfitting.ipynb")  # doctest: +SKIP
+    >>> grader.check("q1_gap")  # doctest: +SKIP
+    q1_gap: 1 of 2 tests failed
+    <BLANKLINE>
+    generalization_gap(h) is 0.05 but should be 0.14 (off by -0.09). Use the values of the LAST
+    epoch: training minus validation accuracy.
     """
+
+    def check(self, question: str, global_env: dict[str, Any] | None = None) -> CheckResult:
+        """Runs the tests of ``question`` against ``global_env`` (default: the caller's globals).
+
+        Args:
+            question: The question's name, e.g. ``"q1_gap"``.
+            global_env: The names the tests use; by default the globals of the calling cell.
+
+        Returns:
+            A :class:`CheckResult` wrapping otter's ``TestFile``.
+        """
+        if global_env is None:
+            global_env = sys._getframe(1).f_globals
+        with _FailureRecorder(global_env) as recorder:
+            test_file = super().check(question, global_env)
+        return CheckResult(test_file, recorder.messages)

@@ -121,7 +121,7 @@ def warmup_cosine_right(step, peak_lr, warmup_steps, decay_steps, min_lr=0.0):
     (lambda s, p, w, d, m=0.0: p * s / w if s < w else m + (p - m) * 0.5 * (1 + math.cos(math.pi * min(s, d) / d)), 0,
      "Wrong value at step 5"),
     (lambda *a, **k: None, 0, "return"),
-    (..., 0, "not a function yet"),
+    (..., 0, "`warmup_cosine` is not answered yet, so it is not a function yet: replace the `...`"),
 ])
 def test_q4_schedule_feedback(fn, points, message, autograders):
     got, possible, text = _score(autograders, "q4_schedule", {"warmup_cosine": fn})
@@ -178,7 +178,8 @@ def test_q3_challenge_feedback(data, autograders):
                                                         "challenge_history": history})
     assert "Keep the challenge's architecture" in text and "[64, 10]" in text
     got, _, text = _score(autograders, "q3_challenge", {"challenge_model": ..., "challenge_history": ...})
-    assert got == 0 and "should be a Keras model" in text
+    assert got == 0 and "challenge_model is not answered yet: replace the `...` with your compiled Keras model." in text
+    assert "Ellipsis" not in text and "ellipsis" not in text
 
 
 def test_q1_dropout_feedback(data, autograders):
@@ -197,6 +198,16 @@ def test_q1_dropout_feedback(data, autograders):
                           {**env, "dropout_model": lambda rate: _model(data), "sweep": {0.0: 0.7},
                            "best_rate": 0.0})
     assert "missing [0.5]" in text and "its layers are: dense -> relu -> dense -> relu -> dense -> softmax" in text
+    # the blank cell (`sweep = {}`, `best_rate = ...`): both parts are named in one message
+    got, _, text = _score(autograders, "q1_dropout_sweep", {**env, "dropout_model": right, "sweep": {},
+                                                            "best_rate": ...})
+    assert "2 problems to fix:\n- sweep is still empty: fill it in (it needs the keys [0.0, 0.5]).\n" \
+           "- best_rate is not answered yet: replace the `...` with one of DROPOUT_RATES [0.0, 0.5]." in text, text
+    got, _, text = _score(autograders, "q1_dropout_sweep", {**env, "dropout_model": right,
+                                                            "sweep": {0.0: 1.7, 0.5: ...}, "best_rate": 0.3})
+    for part in ("sweep has 2 problems to fix:", "sweep[0.0] is 1.7, which is not an accuracy",
+                 "sweep[0.5] is not answered yet", "best_rate is 0.3, which is not one of DROPOUT_RATES"):
+        assert part in text, (part, text)
 
 
 def test_q2_bn_feedback(data, autograders):
@@ -209,6 +220,11 @@ def test_q2_bn_feedback(data, autograders):
                           {**env, "bn_model": swapped, "better_placement": "after"})
     assert got == 0, text
     assert "bn_model('before') applies dense -> relu -> batch_norm" in text and "higher for 'before'" in text
+    got, _, text = _score(autograders, "q2_bn_placement", {**env, "bn_model": right, "bn_results": {"before": 0.8, "after": ...},
+                                                           "better_placement": ...})
+    assert got == 2 and "2 problems to fix:" in text and "bn_results['after'] is not answered yet" in text
+    assert ("better_placement is not answered yet: replace the `...` with your answer; it should be one of "
+            "['before', 'after'].") in text
 
 
 def test_q2_bias_before_batch_norm_is_named(data, autograders):
@@ -235,6 +251,9 @@ def test_q6_and_q7_feedback_names_the_wrong_items(autograders):
     assert got == 1 and "Runs ['baseline'] are not diagnosed correctly" in text
     got, _, text = _score(autograders, "q6_diagnose", {**env, "diagnosis": {"A": "overfit"}})
     assert got == 0 and "missing" in text
+    assert "missing ['B', 'C', 'baseline']" in text and "diagnosis['A'] is 'overfit', which is not one of" in text
+    got, _, text = _score(autograders, "q6_diagnose", {**env, "diagnosis": dict.fromkeys(right, ...)})
+    assert got == 0 and "diagnosis is not answered yet: replace each `...` ('A', 'B', 'C', 'baseline')" in text
 
     answers = {"c1": "b", "c2": "a", "c3": "c", "c4": "b", "c5": "c"}
     got, possible, _ = _score(autograders, "q7_concepts", {"answers": answers})
@@ -243,6 +262,37 @@ def test_q6_and_q7_feedback_names_the_wrong_items(autograders):
     assert got == 1 and "2 of 5 answers are not right: ['c2', 'c5']" in text and "lesson(s) 04, 01" in text
     got, _, text = _score(autograders, "q7_concepts", {"answers": {**answers, "c1": "d"}})
     assert got == 0 and "not one of" in text
+    # several invalid answers: all of them are named in one message, not only the first
+    got, _, text = _score(autograders, "q7_concepts", {"answers": {**answers, "c1": "d", "c3": ..., "c4": 2}})
+    assert got == 0, text
+    assert ("answers has 3 problems to fix:\n"
+            "- answers['c1'] is 'd', which is not one of ['a', 'b', 'c'].\n"
+            "- answers['c3'] is not answered yet: replace the `...` with your answer; it should be one of "
+            "['a', 'b', 'c'].\n"
+            "- answers['c4'] should be one of ['a', 'b', 'c']; it is 2.") in text, text
+    got, _, text = _score(autograders, "q7_concepts", {"answers": dict.fromkeys(answers, ...)})
+    assert got == 0 and ("answers is not answered yet: replace each `...` ('c1', 'c2', 'c3', 'c4', 'c5') "
+                         "with your answer; it should be one of ['a', 'b', 'c'].") in text
+    assert "Ellipsis" not in text
+
+
+def test_q7_what_the_learner_reads_names_every_invalid_answer(autograders):
+    """The learner's display of the same failure: the verdict, then the one message; no test source."""
+    from course_utils.grading import CheckResult
+
+    tests = load_tests(LESSON, "q7_concepts", autograders)
+    tests.run({"answers": {"c1": "d", "c2": "a", "c3": ..., "c4": "b", "c5": "x"}})
+    text = repr(CheckResult(tests))
+    assert text.splitlines()[0] == "q7_concepts: 2 of 2 tests failed"
+    assert text.splitlines()[2:7] == [
+        "answers has 3 problems to fix:",
+        "- answers['c1'] is 'd', which is not one of ['a', 'b', 'c'].",
+        "- answers['c3'] is not answered yet: replace the `...` with your answer; it",
+        "  should be one of ['a', 'b', 'c'].",
+        "- answers['c5'] is 'x', which is not one of ['a', 'b', 'c'].",
+    ]
+    for leak in ("Error at line", "expect_choices(", "def test_", "key = {"):
+        assert leak not in text, leak
 
 
 # ---- what the learner sees ---------------------------------------------------------------------------

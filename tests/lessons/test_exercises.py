@@ -51,7 +51,7 @@ def best_right(h):
     (lambda h: getattr(h, "history", h)["val_accuracy"][-1] - getattr(h, "history", h)["accuracy"][-1], 0, "off by"),
     (lambda h: None, 0, "does your function `return`"),
     (lambda h: 1 / 0, 0, "ZeroDivisionError"),
-    (..., 0, "not a function yet"),
+    (..., 0, "`generalization_gap` is not answered yet, so it is not a function yet: replace the `...`"),
 ])
 def test_q1_gap_feedback(fn, score, message, env01, autograders):
     tests = load_tests("01_overfitting", "q1_gap", autograders)
@@ -79,18 +79,28 @@ def test_q2_best_epoch_feedback(fn, message, env01, autograders):
     assert right == tests.possible
 
 
-@pytest.mark.parametrize("answer,message", [
+@pytest.mark.parametrize("answer,messages", [
     ({"A": "underfitting", "B": "overfitting", "C": "good fit"}, None),
-    ({"A": "overfitting", "B": "underfitting", "C": "good fit"}, "not diagnosed correctly"),
+    ({"A": "overfitting", "B": "underfitting", "C": "good fit"}, ["not diagnosed correctly"]),
     ({"A": "Underfitting ", "B": "OVERFITTING", "C": "good fit"}, None),  # case/space tolerant
-    ({"A": "underfit", "B": "overfitting", "C": "good fit"}, "not one of"),
-    ({"A": ..., "B": ..., "C": ...}, "should be one of"),
-    ({"A": "underfitting", "B": "overfitting"}, "exactly the keys"),
+    ({"A": "underfit", "B": "overfitting", "C": "good fit"}, ["not one of"]),
+    ({"A": ..., "B": ..., "C": ...},
+     ["diagnosis is not answered yet: replace each `...` ('A', 'B', 'C') with your answer; it should be one of"]),
+    ({"A": "underfitting", "B": "overfitting"}, ["exactly the keys"]),
+    # every invalid part is named, not only the first
+    ({"A": "underfit", "B": ..., "C": "good fit"},
+     ["diagnosis has 2 problems to fix:", "- diagnosis['A'] is 'underfit', which is not one of",
+      "- diagnosis['B'] is not answered yet: replace the `...` with your answer; it should be one of"]),
+    ({"A": "underfit", "B": "overfitting", "D": "x"},
+     ["missing ['C']; unexpected ['D']", "diagnosis['A'] is 'underfit'"]),
 ])
-def test_q3_diagnosis_feedback(answer, message, env01, autograders):
+def test_q3_diagnosis_feedback(answer, messages, env01, autograders):
     tests = load_tests("01_overfitting", "q3_diagnose", autograders)
     got, text = grade(tests, {**env01, "diagnosis": answer})
-    if message is None:
+    if messages is None:
         assert got == tests.possible, text
     else:
-        assert got < tests.possible and message in text, text
+        assert got < tests.possible, text
+        for message in messages:
+            assert message in text, (message, text)
+        assert "Ellipsis" not in text
