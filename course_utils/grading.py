@@ -463,11 +463,22 @@ def expect_keys(name: str, mapping: Any, keys: Iterable[Any]) -> dict[Any, Any]:
 # ---- multi-part answers: every invalid part named in one message ----
 
 
-def _problem_list(header: str, problems: list[str]) -> str:
-    """One message for several problems: the problem itself if there is one, else a header and a list."""
-    if len(problems) == 1:
-        return problems[0]
-    return header + "\n" + "\n".join("- " + p.replace("\n", "\n  ") for p in problems)
+#: Separates the items of a message that names several problems. The message stays on one line, so
+#: that every reader of otter's text (tools/grade.py's feedback, Gradescope) shows all of it; the
+#: learner's display (:class:`CheckResult`) puts each item on a line of its own.
+_ITEM = " \u2022 "
+
+
+def _problem_list(header: Callable[[int], str], problems: list[str]) -> str:
+    """One message for several problems: the problem itself if there is one, else a header and the
+    items (a nested list's items are merged in, without its header)."""
+    items: list[str] = []
+    for problem in problems:
+        problem = " ".join(problem.split("\n"))
+        items.extend(problem.split(_ITEM)[1:] if _ITEM in problem else [problem])
+    if len(items) == 1:
+        return items[0]
+    return header(len(items)) + "".join(_ITEM + item for item in items)
 
 
 def expect_each(
@@ -501,7 +512,8 @@ def expect_each(
     Raises:
         AssertionError: If ``mapping`` is not a dict, lacks keys (or has extra ones when
             ``exact``), or some entries are invalid. The message names every problem: one
-            problem is reported as it is, several as "<name> has N problems to fix:" and a list.
+            problem is reported as it is, several as "<name> has N problems to fix:" followed by
+            each (one line, items separated by " • "; the learner's display lists them).
             When every entry is still ``...`` it says so in one sentence.
 
     Example:
@@ -541,7 +553,7 @@ def expect_each(
         except AssertionError as err:
             problems.append(str(err).strip())
     if problems:
-        raise AssertionError(_problem_list(f"{name} has {len(problems)} problems to fix:", problems))
+        raise AssertionError(_problem_list(lambda n: f"{name} has {n} problems to fix:", problems))
     return results
 
 
@@ -602,7 +614,7 @@ def expect_all(*checks: Callable[[], Any]) -> list[Any]:
 
     Raises:
         AssertionError: If any check failed; one failure is reported as it is, several as
-            "N problems to fix:" and a list of their messages.
+            "N problems to fix:" followed by each message (a list's items merged in).
 
     Example:
 
@@ -619,7 +631,7 @@ def expect_all(*checks: Callable[[], Any]) -> list[Any]:
             results.append(None)
             problems.append(str(err).strip())
     if problems:
-        raise AssertionError(_problem_list(f"{len(problems)} problems to fix:", problems))
+        raise AssertionError(_problem_list(lambda n: f"{n} problems to fix:", problems))
     return results
 
 
@@ -652,6 +664,8 @@ def layer_kinds(model: Any) -> list[str]:
 
     if model is Ellipsis:
         raise AssertionError(not_answered("the model", "a Keras model"))
+    if model is None:
+        raise AssertionError("Expected a Keras model, but it is None: does your function `return` the model?")
     if not isinstance(model, keras.Model):
         raise AssertionError(f"Expected a Keras model; got {type(model).__name__} {_short(model)}.")
     out: list[str] = []
@@ -844,13 +858,20 @@ class CheckResult:
         return [r.test_case.success_message for r in results
                 if r.passed and getattr(r.test_case, "success_message", None)]
 
+    def messages(self, public_only: bool = False) -> list[str]:
+        """The messages shown under the verdict, in order; one message failed by several tests once."""
+        _, failures = self._cases(public_only)
+        counts: dict[str, int] = {}
+        for _, message in failures:
+            counts[message] = counts.get(message, 0) + 1
+        shown = self._success_messages(public_only)
+        for message, count in counts.items():
+            shown.append(message if count == 1 else f"{message}\n({count} tests fail with this message.)")
+        return shown
+
     def summary(self, public_only: bool = False) -> str:
         """The plain-text feedback (what ``repr`` shows), wrapped at word boundaries."""
-        _, failures = self._cases(public_only)
-        blocks = [self.verdict(public_only)]
-        blocks += [_wrap_text(m) for m in self._success_messages(public_only)]
-        blocks += [_wrap_text(m) for _, m in failures]
-        return "\n\n".join(blocks)
+        return "\n\n".join([self.verdict(public_only)] + [_wrap_text(m) for m in self.messages(public_only)])
 
     def __repr__(self) -> str:
         return self.summary()
@@ -866,27 +887,30 @@ class CheckResult:
         ]
         block = (f'<div style="{_WRAP_STYLE} margin: 0 0 0.5em 0; padding: 0.1em 0 0.1em 0.7em; '
                  'border-left: 3px solid {};">{}</div>')
-        for message in self._success_messages(False):
-            parts.append(block.format(color, _html_text(message)))
-        for _, message in failures:
+        for message in self.messages():
             parts.append(block.format(color, _html_text(message)))
         parts.append("</div>")
         return "".join(parts)
 
 
+def _as_list(text: str) -> str:
+    """A message naming several problems, with each on a line of its own."""
+    return text.replace(_ITEM, "\n\u2022 ")
+
+
 def _html_text(text: str) -> str:
     """Escaped text for the HTML display; `code` spans become <code> (wrapping like the text)."""
-    escaped = html.escape(text, quote=True)
+    escaped = html.escape(_as_list(text), quote=True)
     return re.sub(r"`([^`\n]+)`", rf'<code style="{_WRAP_STYLE}">\1</code>', escaped)
 
 
 def _wrap_text(text: str, width: int = _TEXT_WIDTH) -> str:
     """Wrap each line at word boundaries (never inside a word); list items get a hanging indent."""
     out: list[str] = []
-    for line in text.splitlines() or [""]:
+    for line in _as_list(text).splitlines() or [""]:
         stripped = line.lstrip(" ")
         lead = line[: len(line) - len(stripped)]
-        hang = lead + ("  " if stripped.startswith("- ") else "")
+        hang = lead + ("  " if stripped.startswith(("- ", "\u2022 ")) else "")
         out.append(textwrap.fill(line, width=width, subsequent_indent=hang, break_long_words=False,
                                  break_on_hyphens=False) if line.strip() else "")
     return "\n".join(out)

@@ -201,11 +201,11 @@ def test_q1_dropout_feedback(data, autograders):
     # the blank cell (`sweep = {}`, `best_rate = ...`): both parts are named in one message
     got, _, text = _score(autograders, "q1_dropout_sweep", {**env, "dropout_model": right, "sweep": {},
                                                             "best_rate": ...})
-    assert "2 problems to fix:\n- sweep is still empty: fill it in (it needs the keys [0.0, 0.5]).\n" \
-           "- best_rate is not answered yet: replace the `...` with one of DROPOUT_RATES [0.0, 0.5]." in text, text
+    assert ("2 problems to fix: \u2022 sweep is still empty: fill it in (it needs the keys [0.0, 0.5]). "
+            "\u2022 best_rate is not answered yet: replace the `...` with one of DROPOUT_RATES [0.0, 0.5].") in text, text
     got, _, text = _score(autograders, "q1_dropout_sweep", {**env, "dropout_model": right,
                                                             "sweep": {0.0: 1.7, 0.5: ...}, "best_rate": 0.3})
-    for part in ("sweep has 2 problems to fix:", "sweep[0.0] is 1.7, which is not an accuracy",
+    for part in ("3 problems to fix:", "sweep[0.0] is 1.7, which is not an accuracy",
                  "sweep[0.5] is not answered yet", "best_rate is 0.3, which is not one of DROPOUT_RATES"):
         assert part in text, (part, text)
 
@@ -265,11 +265,11 @@ def test_q6_and_q7_feedback_names_the_wrong_items(autograders):
     # several invalid answers: all of them are named in one message, not only the first
     got, _, text = _score(autograders, "q7_concepts", {"answers": {**answers, "c1": "d", "c3": ..., "c4": 2}})
     assert got == 0, text
-    assert ("answers has 3 problems to fix:\n"
-            "- answers['c1'] is 'd', which is not one of ['a', 'b', 'c'].\n"
-            "- answers['c3'] is not answered yet: replace the `...` with your answer; it should be one of "
-            "['a', 'b', 'c'].\n"
-            "- answers['c4'] should be one of ['a', 'b', 'c']; it is 2.") in text, text
+    assert ("answers has 3 problems to fix: "
+            "\u2022 answers['c1'] is 'd', which is not one of ['a', 'b', 'c']. "
+            "\u2022 answers['c3'] is not answered yet: replace the `...` with your answer; it should be one of "
+            "['a', 'b', 'c']. "
+            "\u2022 answers['c4'] should be one of ['a', 'b', 'c']; it is 2.") in text, text
     got, _, text = _score(autograders, "q7_concepts", {"answers": dict.fromkeys(answers, ...)})
     assert got == 0 and ("answers is not answered yet: replace each `...` ('c1', 'c2', 'c3', 'c4', 'c5') "
                          "with your answer; it should be one of ['a', 'b', 'c'].") in text
@@ -286,10 +286,10 @@ def test_q7_what_the_learner_reads_names_every_invalid_answer(autograders):
     assert text.splitlines()[0] == "q7_concepts: 2 of 2 tests failed"
     assert text.splitlines()[2:7] == [
         "answers has 3 problems to fix:",
-        "- answers['c1'] is 'd', which is not one of ['a', 'b', 'c'].",
-        "- answers['c3'] is not answered yet: replace the `...` with your answer; it",
+        "\u2022 answers['c1'] is 'd', which is not one of ['a', 'b', 'c'].",
+        "\u2022 answers['c3'] is not answered yet: replace the `...` with your answer; it",
         "  should be one of ['a', 'b', 'c'].",
-        "- answers['c5'] is 'x', which is not one of ['a', 'b', 'c'].",
+        "\u2022 answers['c5'] is 'x', which is not one of ['a', 'b', 'c'].",
     ]
     for leak in ("Error at line", "expect_choices(", "def test_", "key = {"):
         assert leak not in text, leak

@@ -89,8 +89,8 @@ def test_q2_best_epoch_feedback(fn, message, env01, autograders):
     ({"A": "underfitting", "B": "overfitting"}, ["exactly the keys"]),
     # every invalid part is named, not only the first
     ({"A": "underfit", "B": ..., "C": "good fit"},
-     ["diagnosis has 2 problems to fix:", "- diagnosis['A'] is 'underfit', which is not one of",
-      "- diagnosis['B'] is not answered yet: replace the `...` with your answer; it should be one of"]),
+     ["diagnosis has 2 problems to fix: \u2022 diagnosis['A'] is 'underfit', which is not one of",
+      " \u2022 diagnosis['B'] is not answered yet: replace the `...` with your answer; it should be one of"]),
     ({"A": "underfit", "B": "overfitting", "D": "x"},
      ["missing ['C']; unexpected ['D']", "diagnosis['A'] is 'underfit'"]),
 ])

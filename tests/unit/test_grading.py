@@ -306,6 +306,8 @@ def test_layer_kinds_rejects_non_models():
         layer_kinds(...)
     with pytest.raises(AssertionError, match="Expected a Keras model; got int 3"):
         layer_kinds(3)
+    with pytest.raises(AssertionError, match=r"it is None: does your function `return` the model\?"):
+        layer_kinds(None)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -364,12 +366,13 @@ def test_expect_choices_names_every_invalid_answer():
     with pytest.raises(AssertionError) as info:
         expect_choices("answers", answers, ["a", "b", "c"], keys=KEYS)
     message = str(info.value)
-    lines = message.splitlines()
-    assert lines[0] == "answers has 3 problems to fix:"
-    assert lines[1] == "- answers['c1'] is 'd', which is not one of ['a', 'b', 'c']."
-    assert lines[2] == ("- answers['c2'] is not answered yet: replace the `...` with your answer; it should be one "
+    assert "\n" not in message  # one line: otter's text and tools/grade.py's feedback keep all of it
+    items = message.split(" \u2022 ")
+    assert items[0] == "answers has 3 problems to fix:"
+    assert items[1] == "answers['c1'] is 'd', which is not one of ['a', 'b', 'c']."
+    assert items[2] == ("answers['c2'] is not answered yet: replace the `...` with your answer; it should be one "
                         "of ['a', 'b', 'c'].")
-    assert lines[3].startswith("- answers['c4'] should be one of ['a', 'b', 'c']")
+    assert items[3].startswith("answers['c4'] should be one of ['a', 'b', 'c']")
     assert "c3" not in message and "c5" not in message  # the valid ones are not named
     assert "Ellipsis" not in message
 
@@ -397,8 +400,8 @@ def test_expect_choices_with_options_per_key_and_missing_keys():
         expect_choices("checklist", {"by": "test accuracy"}, options, exact=False)
     message = str(info.value)
     assert message.startswith("checklist has 2 problems to fix:")
-    assert "- checklist lacks the keys ['test set']." in message
-    assert "- checklist['by'] is 'test accuracy', which is not one of ['validation accuracy', 'training accuracy']." in message
+    assert " \u2022 checklist lacks the keys ['test set']." in message
+    assert " \u2022 checklist['by'] is 'test accuracy', which is not one of ['validation accuracy', 'training accuracy']." in message
     with pytest.raises(TypeError):
         expect_choices("answers", {}, ["a"])  # one list of choices needs the keys
 
@@ -425,7 +428,7 @@ def test_expect_each_runs_a_custom_check_on_every_entry():
     with pytest.raises(AssertionError) as info:
         expect_each("sweep", {0.0: 1.5, 0.5: "0.8", 0.7: ...}, [0.0, 0.5, 0.7], accuracy)
     message = str(info.value)
-    assert message.splitlines()[0] == "sweep has 3 problems to fix:"
+    assert message.startswith("sweep has 3 problems to fix: \u2022 sweep[0.0] is 1.5")
     assert "sweep[0.0] is 1.5, not an accuracy." in message
     assert "sweep[0.5] should be a number, not the text '0.8'" in message
     assert "sweep[0.7] is not answered yet" in message
@@ -437,10 +440,10 @@ def test_expect_all_reports_every_failed_check():
         expect_all(lambda: expect_answered("best_rate", ...),
                    lambda: expect_choices("answers", {"c1": "x", "c2": "y"}, ["a"], keys=["c1", "c2"]),
                    lambda: expect_number("ok", 1))
-    message = str(info.value)
-    assert message.splitlines()[0] == "2 problems to fix:"
-    assert message.splitlines()[1] == "- best_rate is not answered yet: replace the `...` with your answer."
-    assert "- answers has 2 problems to fix:\n  - answers['c1']" in message  # nested lists are indented
+    items = str(info.value).split(" \u2022 ")
+    assert items[0] == "3 problems to fix:"  # the nested list's items are merged in
+    assert items[1] == "best_rate is not answered yet: replace the `...` with your answer."
+    assert items[2].startswith("answers['c1'] is 'x'") and items[3].startswith("answers['c2'] is 'y'")
     with pytest.raises(AssertionError) as info:
         expect_all(lambda: expect_number("b", None))
     assert str(info.value) == "b is None: does your function `return` its result?"
@@ -610,6 +613,47 @@ def test_an_undefined_name_says_to_run_its_cell(grader):
     assert "`gap` is not a function yet (it is None)." in words  # through call_student
     assert "`gap` is not defined yet: run the cell that defines it, then check again." in words
     assert "NoneType" not in words
+
+
+def test_a_message_failed_by_several_tests_is_shown_once(grader):
+    result = grader.check("q1_gap", {"__name__": "__main__", "gap": lambda h: None})
+    text = repr(result)
+    assert text.splitlines()[0] == "q1_gap: 3 of 3 tests failed"
+    assert text.count("gap(h) is None") == 1 and text.count("gap(equal) is None") == 1
+    many = CheckResult(result.test_file, ["Same problem."] * 3)
+    assert repr(many) == "q1_gap: 3 of 3 tests failed\n\nSame problem.\n(3 tests fail with this message.)"
+    assert many._repr_html_().count("Same problem.") == 1
+
+
+def test_a_message_naming_several_problems_is_displayed_as_a_list(grader):
+    from otter.test_files import ExceptionTestFile
+
+    tests = ExceptionTestFile.from_string(textwrap.dedent('''
+        from otter.test_files import test_case
+        OK_FORMAT = False
+        name = "q7_concepts"
+        points = 1
+
+        @test_case(points=None, hidden=False)
+        def test_answers_format(answers):
+            from course_utils.grading import expect_choices
+            expect_choices("answers", answers, ["a", "b", "c"], keys=["c1", "c2", "c3"])
+    '''), path="q7_concepts.py")
+    tests.run({"answers": {"c1": "d", "c2": ..., "c3": "a"}})
+    assert "Error at line" in tests.test_case_results[0].message  # otter's raw text ...
+    assert "answers['c2'] is not answered yet" in tests.test_case_results[0].message.splitlines()[-1]  # ... on one line
+    result = CheckResult(tests)
+    assert repr(result).splitlines() == [
+        "q7_concepts: 1 of 1 test failed",
+        "",
+        "answers has 2 problems to fix:",
+        "\u2022 answers['c1'] is 'd', which is not one of ['a', 'b', 'c'].",
+        "\u2022 answers['c2'] is not answered yet: replace the `...` with your answer; it",
+        "  should be one of ['a', 'b', 'c'].",
+    ]
+    visible = _visible_text(result._repr_html_())
+    assert "answers has 2 problems to fix:\n\u2022 answers['c1'] is 'd'" in visible
+    assert "\n\u2022 answers['c2'] is not answered yet: replace the ... with your answer" in visible
 
 
 def test_check_result_falls_back_to_otters_message_without_its_header():
