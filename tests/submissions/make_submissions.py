@@ -52,7 +52,7 @@ def several_faults(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
 
 
 def deletes_grader(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
-    setup = _cell_index(nb, "grader = otter.Notebook(")
+    setup = _cell_index(nb, "grader = cu.grading.Notebook(")
     keep = [nb.cells[i] for i in range(setup + 1)]
     keep.append(nbformat.v4.new_code_cell(
         "import os, shutil\n"
