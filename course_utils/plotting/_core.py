@@ -6,7 +6,9 @@ want the course's look. No helper calls ``plt.show()``.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import functools
+import textwrap
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -14,6 +16,7 @@ import numpy as np
 from ..training import HistoryLike, as_history_dict, summarize_history
 
 __all__ = [
+    "legend_outside",
     "plot_examples",
     "plot_gap_summary",
     "plot_history",
@@ -76,12 +79,190 @@ def _as_runs(histories: HistoryLike | Mapping[str, HistoryLike]) -> dict[str, di
     return {str(name): as_history_dict(h) for name, h in raw.items()}
 
 
-def _get_ax(ax: Any) -> Any:
+def _get_ax(ax: Any, figsize: tuple[float, float] | None = None) -> Any:
     if ax is None:
         import matplotlib.pyplot as plt
 
-        _, ax = plt.subplots()
+        _, ax = plt.subplots(figsize=figsize)
     return ax
+
+
+# --------------------------------------------------------------------------------------------
+# Readability: legends beside the data, layout that keeps every label in the figure, tick
+# labels that show the values a lesson used.
+# --------------------------------------------------------------------------------------------
+
+
+def _fit_layout(fig: Any) -> None:
+    """Gives ``fig`` matplotlib's tight layout (applied at every draw) unless it already has a
+    layout engine, so that legends outside the axes, long labels and titles stay in the figure
+    and off the neighbouring panels. Calling ``fig.tight_layout()`` afterwards stays fine."""
+    from matplotlib.layout_engine import PlaceHolderLayoutEngine
+
+    root = fig.get_figure(root=True) if hasattr(fig, "get_figure") else fig
+    root = root if root is not None else fig
+    engine = root.get_layout_engine()
+    if engine is None or isinstance(engine, PlaceHolderLayoutEngine):
+        root.set_layout_engine("tight")
+
+
+def legend_outside(
+    ax: Any,
+    handles: Sequence[Any] | None = None,
+    labels: Sequence[str] | None = None,
+    *,
+    fontsize: str | float = "small",
+    title: str | None = None,
+    ncol: int | None = None,
+) -> Any:
+    """Draws the legend of ``ax`` to the right of the axes, outside them, so that it covers no
+    curve, and lays the figure out so that the legend stays inside it.
+
+    Every plot helper of the course places its legend this way. Use it for the legends you add
+    yourself, e.g. after drawing an extra curve on a helper's axes. If the figure has no layout
+    engine yet, it gets matplotlib's tight layout (applied at each draw).
+
+    Args:
+        ax: The matplotlib ``Axes`` whose legend to draw.
+        handles: Artists to list; defaults to every labelled artist of ``ax``.
+        labels: Their labels; defaults to each handle's own label.
+        fontsize: Font size of the entries (and of the title).
+        title: Optional legend title.
+        ncol: Number of columns; defaults to 1 (2 beyond 12 entries).
+
+    Returns:
+        The matplotlib ``Legend``, or ``None`` (and no legend) when there is nothing to list.
+
+    Example:
+
+    >>> import matplotlib.pyplot as plt
+    >>> from course_utils import legend_outside
+    >>> fig, ax = plt.subplots()
+    >>> _ = ax.plot([1, 2, 3], [3, 1, 2], label="loss")
+    >>> legend = legend_outside(ax)
+    >>> [t.get_text() for t in legend.get_texts()]
+    ['loss']
+    """
+    if handles is None:
+        handles, found = ax.get_legend_handles_labels()
+        labels = found if labels is None else labels
+    else:
+        handles = list(handles)
+        labels = [h.get_label() for h in handles] if labels is None else labels
+    labels = list(labels)
+    if not handles:
+        if ax.get_legend() is not None:
+            ax.get_legend().remove()
+        return None
+    legend = ax.legend(
+        handles, labels, loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0.0,
+        fontsize=fontsize, title=title, title_fontsize=fontsize,
+        ncol=ncol if ncol is not None else (1 if len(handles) <= 12 else 2),
+    )
+    _fit_layout(ax.figure)
+    return legend
+
+
+def _format_value(value: float) -> str:
+    """A tick label for a value a lesson chose: ``75``, ``1,210``, ``0.5``, ``0.001``."""
+    v = float(value)
+    if v.is_integer() and abs(v) < 1e15:
+        return f"{int(v):,}"
+    return f"{v:g}"
+
+
+def _ticks_at_values(axis: Any, values: Iterable[float]) -> None:
+    """Puts the ticks of ``axis`` (``ax.xaxis`` / ``ax.yaxis``) at exactly ``values``, labelled
+    with the values themselves, and removes the minor ticks (on a log axis, matplotlib would
+    otherwise label 2x10^2, 3x10^2, ... instead of the sizes used)."""
+    from matplotlib.ticker import NullLocator
+
+    ticks = sorted({float(v) for v in values if np.isfinite(v)})
+    axis.set_ticks(ticks, [_format_value(v) for v in ticks])
+    axis.set_minor_locator(NullLocator())
+
+
+def _whole_numbers(axis: Any) -> None:
+    """Integer ticks only (epochs, steps): no "1.25" epochs on a short run."""
+    from matplotlib.ticker import MaxNLocator
+
+    axis.set_major_locator(MaxNLocator(integer=True, steps=[1, 2, 2.5, 5, 10], min_n_ticks=1))
+
+
+@functools.cache
+def _plain_log_locator_class() -> type:
+    from matplotlib.ticker import Locator, LogLocator, MaxNLocator
+
+    class PlainLogLocator(Locator):
+        """Ticks for a log axis that read as plain numbers: 1-2-5 steps when the view spans a
+        few decades, whole decades when it spans many, evenly stepped values when it spans
+        less than one (where the default log ticks would show no label at all)."""
+
+        def __call__(self) -> Any:
+            vmin, vmax = self.axis.get_view_interval()
+            return self.tick_values(vmin, vmax)
+
+        def tick_values(self, vmin: float, vmax: float) -> Any:
+            vmin, vmax = sorted((float(vmin), float(vmax)))
+            if not (np.isfinite(vmin) and np.isfinite(vmax)) or vmax <= 0:
+                return np.array([])
+            vmin = vmin if vmin > 0 else vmax / 10.0
+            decades = np.log10(vmax / vmin)
+            if decades < 0.8:
+                ticks = MaxNLocator(nbins=5, steps=[1, 2, 2.5, 5, 10]).tick_values(vmin, vmax)
+                return ticks[ticks > 0]
+            if decades <= 2.2:
+                return LogLocator(subs=(1.0, 2.0, 5.0), numticks=30).tick_values(vmin, vmax)
+            if decades <= 6.0:
+                return LogLocator(subs=(1.0,), numticks=30).tick_values(vmin, vmax)
+            return LogLocator(subs=(1.0,), numticks=7).tick_values(vmin, vmax)
+
+    return PlainLogLocator
+
+
+def _plain_log_scale(axis: Any) -> None:
+    """Makes ``axis`` logarithmic with ticks labelled as plain numbers (0.5, 1, 2; 0.01, 0.1, 1)
+    and no minor ticks, instead of matplotlib's 2x10^0 / 10^-1 labels."""
+    from matplotlib.ticker import FuncFormatter, NullLocator
+
+    getattr(axis.axes, f"set_{axis.axis_name}scale")("log")
+    axis.set_major_locator(_plain_log_locator_class()())
+    axis.set_major_formatter(FuncFormatter(lambda v, _pos: _format_value(float(f"{v:.6g}"))))
+    axis.set_minor_locator(NullLocator())
+
+
+def _wrap(label: str, width: int = 40) -> str:
+    """Breaks a long axis label over lines of at most ``width`` characters."""
+    return label if len(label) <= width else textwrap.fill(label, width)
+
+
+def _curve_legend_handles(
+    runs: Mapping[str, Mapping[str, Sequence[float]]],
+    colors: Mapping[str, str],
+    metrics: Sequence[str],
+    mark_best: bool,
+) -> list[Any]:
+    """Legend entries for learning curves: with one run, its train and validation curves; with
+    several, one colour per run plus what solid and dashed mean (shorter than 2 x runs entries)."""
+    from matplotlib.lines import Line2D
+
+    has_val = any(f"val_{m}" in h for h in runs.values() for m in metrics)
+    marked = mark_best and "loss" in metrics and any("val_loss" in h for h in runs.values())
+    if len(runs) == 1:
+        color = next(iter(colors[name] for name in runs))
+        handles = [Line2D([], [], color=color, lw=1.8, label="train")]
+        if has_val:
+            handles.append(Line2D([], [], color=color, lw=1.8, ls="--", label="validation"))
+    else:
+        color = "0.35"
+        handles = [Line2D([], [], color=colors[name], lw=3.0, label=name) for name in runs]
+        handles.append(Line2D([], [], color=color, lw=1.8, label="train (solid)"))
+        if has_val:
+            handles.append(Line2D([], [], color=color, lw=1.8, ls="--", label="validation (dashed)"))
+    if marked:
+        handles.append(Line2D([], [], color=color, marker="o", ms=7, ls="none",
+                              label="lowest validation loss"))
+    return handles
 
 
 def plot_learning_curves(
@@ -92,12 +273,14 @@ def plot_learning_curves(
     colors: Mapping[str, str] | None = None,
     mark_best: bool = True,
     title: str | None = None,
+    log_y: bool = False,
+    legend: bool = True,
 ) -> Any:
     """Plots training (solid) and validation (dashed) curves of one metric for one or more runs.
 
     Each run keeps one colour for both of its curves. With ``mark_best`` and ``metric="loss"``,
     a dot marks each run's lowest validation loss: everything to its right is the model getting
-    worse on data it has not seen.
+    worse on data it has not seen. The legend sits to the right of the axes, off the curves.
 
     Args:
         histories: A ``History``, a history dict, or a dict of run name -> history.
@@ -106,6 +289,10 @@ def plot_learning_curves(
         colors: Optional run name -> colour (see :func:`run_colors`).
         mark_best: Mark the epoch of the lowest validation loss (loss plots only).
         title: Axes title; defaults to the metric name.
+        log_y: Logarithmic y axis, labelled with plain numbers (0.1, 0.2, 0.5, 1). Use this
+            rather than ``ax.set_yscale("log")`` afterwards, which brings back 2x10^0 labels.
+        legend: Draw the legend (``False`` when several panels share one, as in
+            :func:`plot_history`).
 
     Returns:
         The matplotlib ``Axes``.
@@ -128,17 +315,25 @@ def plot_learning_curves(
             raise ValueError(f"Run {name!r} has no metric {metric!r}; it has {sorted(h)}.")
         epochs = np.arange(1, len(h[metric]) + 1)
         label = "" if len(runs) == 1 else f"{name} "
-        ax.plot(epochs, h[metric], color=colors[name], lw=1.8, label=f"{label}train")
+        point = "." if len(epochs) == 1 else None  # a one-epoch "curve" is a single point
+        ax.plot(epochs, h[metric], color=colors[name], lw=1.8, marker=point, label=f"{label}train")
         val_key = f"val_{metric}"
         if val_key in h:
-            ax.plot(epochs, h[val_key], color=colors[name], lw=1.8, ls="--", label=f"{label}validation")
+            ax.plot(epochs, h[val_key], color=colors[name], lw=1.8, ls="--", marker=point,
+                    label=f"{label}validation")
             if mark_best and metric == "loss":
                 best = int(np.argmin(h[val_key]))
                 ax.plot(best + 1, h[val_key][best], "o", color=colors[name], ms=7, zorder=5)
+    if log_y:
+        _plain_log_scale(ax.yaxis)
+    _whole_numbers(ax.xaxis)
     ax.set_xlabel("epoch")
     ax.set_ylabel(metric)
     ax.set_title(title if title is not None else metric)
-    ax.legend(fontsize="small", ncol=1 if len(runs) < 4 else 2)
+    if legend:
+        legend_outside(ax, _curve_legend_handles(runs, colors, [metric], mark_best))
+    else:
+        _fit_layout(ax.figure)
     return ax
 
 
@@ -148,14 +343,18 @@ def plot_history(
     metrics: Sequence[str] = ("loss", "accuracy"),
     colors: Mapping[str, str] | None = None,
     suptitle: str | None = None,
+    log_loss: bool = False,
 ) -> Any:
-    """Draws :func:`plot_learning_curves` for several metrics side by side.
+    """Draws :func:`plot_learning_curves` for several metrics side by side, with one legend for
+    all panels to the right of the last one.
 
     Args:
         histories: As for :func:`plot_learning_curves`.
         metrics: One panel per metric.
         colors: Optional run name -> colour.
         suptitle: Optional figure title.
+        log_loss: Logarithmic y axis (plain-number labels) for the panels of metrics whose
+            name contains ``"loss"``: the late rise of a validation loss shows better there.
 
     Returns:
         The matplotlib ``Figure``.
@@ -170,12 +369,16 @@ def plot_history(
     """
     import matplotlib.pyplot as plt
 
-    fig, axes = plt.subplots(1, len(metrics), figsize=(6.0 * len(metrics), 4.0), squeeze=False)
+    runs = _as_runs(histories)
+    colors = {**run_colors(list(runs)), **(colors or {})}
+    fig, axes = plt.subplots(1, len(metrics), figsize=(5.4 * len(metrics) + 1.8, 4.0), squeeze=False)
     for metric, ax in zip(metrics, axes[0]):
-        plot_learning_curves(histories, metric, ax=ax, colors=colors)
+        plot_learning_curves(runs, metric, ax=ax, colors=colors, legend=False,
+                             log_y=log_loss and "loss" in metric)
+    legend_outside(axes[0][-1], _curve_legend_handles(runs, colors, list(metrics), True))
     if suptitle:
         fig.suptitle(suptitle)
-    fig.tight_layout()
+    _fit_layout(fig)
     return fig
 
 
@@ -191,7 +394,8 @@ def plot_gap_summary(
     """Plots final training and validation accuracy per run, with the gap between them shaded.
 
     Use it for sweeps (model size, training-set size): the shaded band is the generalization
-    gap, labelled with its value.
+    gap, labelled with its value. With numeric ``x`` the ticks sit at exactly those values
+    (``75, 150, 600``, also on a log axis).
 
     Args:
         histories: Run name -> history, in sweep order.
@@ -228,17 +432,24 @@ def plot_gap_summary(
     ax.fill_between(xs, val, train, color="#d62728", alpha=0.15, label="gap")
     ax.plot(xs, train, "o-", color="#1f77b4", label="train")
     ax.plot(xs, val, "s--", color="#ff7f0e", label="validation")
-    for xi, t, v in zip(xs, train, val):
-        ax.annotate(f"gap {t - v:+.2f}", (xi, (t + v) / 2), xytext=(6, 0), textcoords="offset points",
-                    ha="left", va="center", fontsize="small", color="#7f1d1d")
+    last = int(np.argmax(xs)) if len(xs) > 1 else -1
+    for i, (xi, t, v) in enumerate(zip(xs, train, val)):
+        # Labels point into the plot: the rightmost run's to its left, every other to its right.
+        inward = -1 if i == last else 1
+        ax.annotate(f"gap {t - v:+.2f}", (xi, (t + v) / 2), xytext=(6 * inward, 0),
+                    textcoords="offset points", ha="left" if inward > 0 else "right", va="center",
+                    fontsize="small", color="#7f1d1d",
+                    bbox=dict(boxstyle="round,pad=0.15", fc="white", ec="none", alpha=0.75))
     if log_x:
         ax.set_xscale("log")
     if x is None:
         ax.set_xticks(xs, names)
+    else:
+        _ticks_at_values(ax.xaxis, xs)
     ax.set_xlabel(xlabel)
     ax.set_ylabel("final accuracy")
     ax.set_title(title if title is not None else "train vs. validation accuracy")
-    ax.legend(fontsize="small")
+    legend_outside(ax)
     return ax
 
 

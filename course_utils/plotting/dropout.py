@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from ._core import _PALETTE, _get_ax
+from ._core import _PALETTE, _fit_layout, _get_ax, _ticks_at_values, legend_outside
 
 __all__ = ["plot_feature_map_dropout", "plot_rate_sweep", "plot_uncertainty_histograms"]
 
@@ -23,7 +23,8 @@ def plot_rate_sweep(
     title: str | None = "Validation accuracy vs. dropout rate",
 ) -> Any:
     """Plots validation accuracy (and optionally training accuracy) against the dropout rate and
-    marks the rate with the highest validation accuracy.
+    marks the rate with the highest validation accuracy. The x ticks sit at the rates of the
+    sweep; the legend sits to the right of the axes.
 
     Args:
         rates: The dropout rates of the sweep, each in ``[0, 1)``.
@@ -75,11 +76,12 @@ def plot_rate_sweep(
     best = int(np.argmax(val))
     ax.plot(r[best], val[best], "*", color=_PALETTE[1], ms=16, zorder=5,
             label=f"best: rate {r[best]:g} ({val[best]:.3f})")
+    _ticks_at_values(ax.xaxis, r)
     ax.set_xlabel("dropout rate")
     ax.set_ylabel("accuracy")
     if title:
         ax.set_title(title)
-    ax.legend(loc="best", fontsize="small")
+    legend_outside(ax)
     return ax
 
 
@@ -92,7 +94,8 @@ def plot_uncertainty_histograms(
     title: str | None = None,
 ) -> Any:
     """Overlaid histograms of a per-example uncertainty score for several input sets (e.g.
-    in-distribution vs. out-of-distribution), each with a vertical line at its mean.
+    in-distribution vs. out-of-distribution), each with a dashed vertical line at its mean.
+    The legend sits to the right of the axes.
 
     Args:
         values: Input-set name -> one score per example (e.g. from
@@ -130,7 +133,7 @@ def plot_uncertainty_histograms(
     lo = min(float(v.min()) for v in arrays.values())
     hi = max(float(v.max()) for v in arrays.values())
     edges = np.linspace(lo, hi if hi > lo else lo + 1e-6, bins + 1)
-    ax = _get_ax(ax)
+    ax = _get_ax(ax, figsize=(9.0, 4.2))
     for i, (name, v) in enumerate(arrays.items()):
         color = _PALETTE[i % len(_PALETTE)]
         ax.hist(v, bins=edges, color=color, alpha=0.45, density=True,
@@ -140,7 +143,7 @@ def plot_uncertainty_histograms(
     ax.set_ylabel("density")
     if title:
         ax.set_title(title)
-    ax.legend(loc="best", fontsize="small")
+    legend_outside(ax, title="dashed: mean")
     return ax
 
 
@@ -206,5 +209,5 @@ def plot_feature_map_dropout(
             if row == 0:
                 ax.set_title(f"channel {c}", fontsize="small")
         axes[row, 0].set_ylabel(name, rotation=0, ha="right", va="center", fontsize="small")
-    fig.tight_layout()
+    _fit_layout(fig)
     return fig

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 
 from ..training import HistoryLike, as_history_dict
-from ._core import _PALETTE, _get_ax
+from ._core import _PALETTE, _get_ax, _whole_numbers, _wrap, legend_outside
 
 __all__ = ["plot_early_stopping", "plot_selection_bias"]
 
@@ -36,7 +36,8 @@ def plot_early_stopping(
     The run that was stopped early is drawn solid up to its last epoch; ``full_history`` (the
     same model trained for the whole budget) is drawn faint behind it, to show what the
     remaining epochs would have done. A vertical line marks ``stop_epoch`` and a star the
-    ``restored_epoch`` (the weights that ``restore_best_weights=True`` puts back).
+    ``restored_epoch`` (the weights that ``restore_best_weights=True`` puts back). The legend
+    sits to the right of the axes, so zooming in with ``ax.set_ylim`` hides nothing under it.
 
     Args:
         history: The early-stopped run (``History`` or its dict).
@@ -87,9 +88,10 @@ def plot_early_stopping(
         ax.plot([restored], [values[restored - 1]], marker="*", ms=16, color=_PALETTE[3],
                 markeredgecolor="black", ls="none",
                 label=f"restored: epoch {restored} ({values[restored - 1]:.3f})")
+    _whole_numbers(ax.xaxis)
     ax.set_xlabel("epoch")
     ax.set_ylabel(metric)
-    ax.legend(fontsize=9)
+    legend_outside(ax)
     return ax
 
 
@@ -105,7 +107,8 @@ def plot_selection_bias(
     """Scatter of each candidate's selection score against its hold-out score.
 
     Points on the dashed diagonal score the same on both; the winner (highest selection score)
-    is drawn as a red star, with an arrow down to where it really lands on the hold-out.
+    is drawn as a red star, with an arrow down to where it really lands on the hold-out. The
+    legend sits to the right of the axes; long axis labels are wrapped.
 
     Args:
         selection_scores: One score per candidate on the data used for choosing.
@@ -139,7 +142,7 @@ def plot_selection_bias(
         winner = int(np.argmax(sel))
     if isinstance(winner, bool) or not isinstance(winner, (int, np.integer)) or not 0 <= winner < len(sel):
         raise ValueError(f"`winner` must be an index below {len(sel)}. Received: winner={winner!r}")
-    ax = _get_ax(ax)
+    ax = _get_ax(ax, figsize=(9.0, 5.0))
     # jitter-free scatter; identical scores overlap, so make points translucent
     ax.scatter(sel, hold, s=28, alpha=0.55, color=_PALETTE[0], label=f"{len(sel)} candidates")
     lo = float(min(sel.min(), hold.min())) - 0.02
@@ -152,7 +155,7 @@ def plot_selection_bias(
     ax.axhline(hold.mean(), color=_PALETTE[2], lw=1, ls=":", label="average candidate, hold-out")
     ax.set_xlim(lo, hi)
     ax.set_ylim(lo, hi)
-    ax.set_xlabel(selection_label)
-    ax.set_ylabel(holdout_label)
-    ax.legend(fontsize=8, loc="upper left")
+    ax.set_xlabel(_wrap(selection_label, 48))
+    ax.set_ylabel(_wrap(holdout_label, 36))
+    legend_outside(ax)
     return ax

@@ -3,12 +3,13 @@ a hyperparameter sweep as a heatmap."""
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
 
-from ._core import _PALETTE, _get_ax
+from ._core import _PALETTE, _fit_layout, _get_ax, legend_outside
 
 __all__ = ["plot_results_bars", "plot_sweep_heatmap"]
 
@@ -21,7 +22,8 @@ def plot_results_bars(
     title: str | None = "Validation accuracy and gap, same budget",
 ) -> Any:
     """Draws one pair of bars per experiment: final validation accuracy and training accuracy
-    (both in inference mode); the gap is the difference, printed above each pair.
+    (both in inference mode); the gap is the difference, printed above each pair (the y axis
+    leaves room for it). Long experiment names are wrapped; the legend sits to the right.
 
     Args:
         results: :class:`course_utils.ExperimentResult` objects in row order (a list, or a dict
@@ -61,31 +63,46 @@ def plot_results_bars(
     names = [str(r.name) for r in rows]
     val = np.array([float(r.val_accuracy) for r in rows])
     train = np.array([float(r.train_accuracy) for r in rows])
+    if baseline is not None and baseline not in names:
+        raise ValueError(f"`baseline` must be one of {names}. Received: baseline={baseline!r}")
     if ax is None:
         import matplotlib.pyplot as plt
 
-        _, ax = plt.subplots(figsize=(max(7.0, 1.15 * len(rows)), 4.5))
+        _, ax = plt.subplots(figsize=(max(5.0, 1.2 * len(rows)) + 3.0, 4.5))
     x = np.arange(len(rows), dtype=float)
     width = 0.38
     ax.bar(x - width / 2, val, width, color=_PALETTE[0], label="validation")
     ax.bar(x + width / 2, train, width, color=_PALETTE[8], alpha=0.55, label="training")
+    box = dict(boxstyle="round,pad=0.15", fc="white", ec="none", alpha=0.8)
     for xi, t, v in zip(x, train, val):
         ax.annotate(f"val {v:.3f}\ngap {t - v:+.3f}", (xi, max(t, v)), xytext=(0, 3),
-                    textcoords="offset points", ha="center", va="bottom", fontsize="x-small")
+                    textcoords="offset points", ha="center", va="bottom", fontsize="x-small",
+                    bbox=box)
     if baseline is not None:
-        if baseline not in names:
-            raise ValueError(f"`baseline` must be one of {names}. Received: baseline={baseline!r}")
         ref = val[names.index(baseline)]
         ax.axhline(ref, color=_PALETTE[1], ls=":", lw=1.5, label=f"{baseline} validation ({ref:.3f})")
-    low = float(min(val.min(), train.min()))
-    ax.set_ylim(max(0.0, low - 0.1), 1.08)
-    ax.set_xticks(x, names, rotation=20, ha="right")
+    low = max(0.0, float(min(val.min(), train.min())) - 0.1)
+    ax.set_ylim(low, _top_with_room_for_labels(ax, float(max(val.max(), train.max())), low, lines=2))
+    ax.set_xticks(x, [textwrap.fill(n, 11) for n in names])
     ax.set_ylabel("accuracy (inference mode)")
     if title:
         ax.set_title(title)
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.3), ncol=3, fontsize="small", frameon=False)
-    ax.figure.tight_layout()
+    legend_outside(ax)
     return ax
+
+
+def _top_with_room_for_labels(ax: Any, highest: float, low: float, *, lines: int) -> float:
+    """The upper y limit that leaves room above ``highest`` for ``lines`` lines of x-small text
+    (plus the 3-point offset), estimated from the axes' height in the figure."""
+    from matplotlib.font_manager import FontProperties
+
+    fig = ax.figure
+    height_pt = ax.get_position().height * fig.get_figheight() * 72.0 * 0.8  # layout shrinks it
+    size_pt = FontProperties(size="x-small").get_size_in_points()
+    needed_pt = 3.0 + lines * 1.35 * size_pt + 4.0
+    share = min(needed_pt / max(height_pt, 1.0), 0.5)
+    top = (highest - share * low) / (1.0 - share)
+    return max(top, highest + 0.02)
 
 
 def plot_sweep_heatmap(
@@ -150,6 +167,7 @@ def plot_sweep_heatmap(
     ax.set_ylabel(row_label)
     ax.grid(False)
     ax.set_title(title if title is not None else f"Sweep: {row_label} x {col_label} (best outlined)")
+    _fit_layout(ax.figure)
     return ax
 
 

@@ -8,7 +8,9 @@ from typing import Any
 import numpy as np
 
 from ..training import HistoryLike
-from ._core import _as_runs, _get_ax, run_colors
+from ._core import (
+    _as_runs, _fit_layout, _get_ax, _plain_log_scale, _whole_numbers, legend_outside, run_colors,
+)
 
 __all__ = ["plot_epochs_to_target", "plot_moving_statistics", "plot_unit_distributions"]
 
@@ -25,8 +27,9 @@ def plot_epochs_to_target(
 ) -> Any:
     """Plots each run's training curve with a target line and marks where each run reaches it.
 
-    The legend says, for every run, the first epoch at which it reached the target (or that it
-    never did), as computed by :func:`course_utils.epochs_to_reach`.
+    The legend (to the right of the axes) says, for every run, the first epoch at which it
+    reached the target (or that it never did), as computed by
+    :func:`course_utils.epochs_to_reach`.
 
     Args:
         histories: Run name -> ``History`` or history dict.
@@ -34,7 +37,8 @@ def plot_epochs_to_target(
         metric: The metric to plot, e.g. ``"loss"``.
         ax: Matplotlib axes to draw on; a new figure is created when ``None``.
         colors: Optional run name -> colour (see :func:`course_utils.run_colors`).
-        log_y: Use a logarithmic y axis (losses span orders of magnitude).
+        log_y: Use a logarithmic y axis (losses span orders of magnitude), labelled with plain
+            numbers (0.1, 0.2, 0.5, 1).
         title: Axes title.
 
     Returns:
@@ -68,11 +72,12 @@ def plot_epochs_to_target(
             ax.axvline(reached, color=colors[name], lw=0.8, ls=":")
     ax.axhline(target, color="black", lw=1.0, ls="--", label=f"target {metric} {target:g}")
     if log_y:
-        ax.set_yscale("log")
+        _plain_log_scale(ax.yaxis)
+    _whole_numbers(ax.xaxis)
     ax.set_xlabel("epoch")
     ax.set_ylabel(f"training {metric}" if not metric.startswith("val_") else metric)
     ax.set_title(title if title is not None else f"epochs to reach {metric} {target:g}")
-    ax.legend(fontsize="small")
+    legend_outside(ax)
     return ax
 
 
@@ -130,7 +135,7 @@ def plot_moving_statistics(
     ax.set_xlabel("actual mean over the training data")
     ax.set_ylabel("moving_mean of the layer")
     ax.set_title(title if title is not None else "moving mean vs. data mean, one dot per unit")
-    ax.legend(fontsize="small")
+    legend_outside(ax)
     return ax
 
 
@@ -145,6 +150,7 @@ def plot_unit_distributions(
 
     Use it to show what a normalization does: the raw pre-activations of different units sit at
     different centres and spreads; after batch norm each unit is centred near 0 with spread near 1.
+    Each panel's legend (every unit's mean and standard deviation) sits to its right.
 
     Args:
         values: Panel title -> array of shape ``(n_examples, n_units)``.
@@ -181,7 +187,7 @@ def plot_unit_distributions(
     if bad:
         raise ValueError(f"Every array must be 2-D (examples, units). Received shapes: {bad}")
     if fig is None:
-        fig = plt.figure(figsize=(5.0 * len(arrays), 3.6))
+        fig = plt.figure(figsize=(6.6 * len(arrays), 3.8))
     axes = fig.subplots(1, len(arrays), squeeze=False)[0]
     colors = run_colors([f"unit {i + 1}" for i in range(units)])
     for ax, (title, a) in zip(axes, arrays.items()):
@@ -191,7 +197,7 @@ def plot_unit_distributions(
                     label=f"unit {i + 1}: mean {col.mean():+.2f}, std {col.std():.2f}")
         ax.set_title(title)
         ax.set_xlabel("value")
-        ax.legend(fontsize="x-small")
+        legend_outside(ax, fontsize="x-small")
     axes[0].set_ylabel("examples")
-    fig.tight_layout()
+    _fit_layout(fig)
     return fig

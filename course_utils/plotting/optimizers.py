@@ -9,7 +9,9 @@ from typing import Any
 import numpy as np
 
 from ..training import HistoryLike
-from ._core import _as_runs, _get_ax, run_colors
+from ._core import (
+    _as_runs, _fit_layout, _get_ax, _plain_log_scale, _whole_numbers, legend_outside, run_colors,
+)
 
 __all__: list[str] = ["plot_optimizer_comparison", "plot_optimizer_paths"]
 
@@ -27,7 +29,8 @@ def plot_optimizer_comparison(
 
     Meant for runs that start from the same initial weights and see the same data, so that
     the only difference between the curves is the optimizer. Loss panels use a logarithmic
-    axis by default (the losses of good and poor optimizers differ by orders of magnitude).
+    axis by default (the losses of good and poor optimizers differ by orders of magnitude),
+    labelled with plain numbers. One legend, to the right of the last panel, names the runs.
 
     Args:
         histories: Optimizer name -> ``History`` (or history dict), in legend order.
@@ -66,7 +69,8 @@ def plot_optimizer_comparison(
         if missing:
             raise ValueError(f"Run {name!r} has no metric {missing[0]!r}; it has {sorted(h)}.")
     if axes is None:
-        fig, grid = plt.subplots(1, len(metrics), figsize=(6.0 * len(metrics), 4.2), squeeze=False)
+        fig, grid = plt.subplots(1, len(metrics), figsize=(5.4 * len(metrics) + 1.6, 4.2),
+                                 squeeze=False)
         axes = list(grid[0])
     else:
         axes = list(np.ravel(np.asarray(axes, dtype=object)))
@@ -80,14 +84,15 @@ def plot_optimizer_comparison(
             epochs = np.arange(1, len(h[metric]) + 1)
             ax.plot(epochs, h[metric], color=colors[name], lw=1.8, label=name)
         if log_loss and "loss" in metric:
-            ax.set_yscale("log")
+            _plain_log_scale(ax.yaxis)
+        _whole_numbers(ax.xaxis)
         ax.set_xlabel("epoch")
         ax.set_ylabel(metric)
         ax.set_title(metric.replace("_", " "))
-    axes[-1].legend(fontsize="small", ncol=2)
+    legend_outside(axes[-1])
     if title:
         fig.suptitle(title)
-    fig.tight_layout()
+    _fit_layout(fig)
     return fig
 
 
@@ -102,7 +107,8 @@ def plot_optimizer_paths(
     title: str | None = None,
 ) -> Any:
     """Draws optimizer paths (e.g. from :func:`course_utils.optimizer_trajectory`) on the
-    contour lines of a 2-D loss surface.
+    contour lines of a 2-D loss surface. The legend sits to the right of the axes; a figure
+    without a layout engine gets tight layout, so panels side by side keep clear of it.
 
     Args:
         paths: Optimizer name -> array of shape ``(steps + 1, 2)`` of visited points.
@@ -159,5 +165,5 @@ def plot_optimizer_paths(
     ax.set_xlabel("$w_1$")
     ax.set_ylabel("$w_2$")
     ax.set_title(title if title is not None else "optimizer paths")
-    ax.legend(fontsize="small", ncol=2)
+    legend_outside(ax)
     return ax

@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from ..schedules import schedule_values, smooth_losses
-from ._core import _PALETTE, _get_ax
+from ._core import _PALETTE, _get_ax, _whole_numbers, legend_outside
 
 __all__ = ["plot_lr_range_test", "plot_schedules"]
 
@@ -22,7 +22,7 @@ def plot_schedules(
     xlabel: str = "step",
     title: str | None = "Learning-rate schedules",
 ) -> Any:
-    """Draws several learning-rate schedules on one axes.
+    """Draws several learning-rate schedules on one axes, with the legend to the right of it.
 
     Args:
         schedules: Name -> a Keras schedule, a function of the step, or an array of rates
@@ -63,11 +63,12 @@ def plot_schedules(
         ax.plot(x, y, color=_PALETTE[i % len(_PALETTE)], lw=2, label=str(name))
     if log_y:
         ax.set_yscale("log")
+    _whole_numbers(ax.xaxis)
     ax.set_xlabel(xlabel)
     ax.set_ylabel("learning rate")
     if title:
         ax.set_title(title)
-    ax.legend(fontsize="small")
+    legend_outside(ax)
     return ax
 
 
@@ -130,5 +131,5 @@ def plot_lr_range_test(
     ax.set_ylabel("training loss")
     if title:
         ax.set_title(title)
-    ax.legend(fontsize="small")
+    legend_outside(ax)
     return ax

@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 
 from ..regularization import WeightsLike, _as_arrays, kernel_column_norms, kernel_weights
-from ._core import _get_ax, run_colors
+from ._core import _get_ax, _plain_log_scale, legend_outside, run_colors
 
 __all__ = ["plot_column_norms", "plot_weight_histograms"]
 
@@ -42,7 +42,8 @@ def plot_weight_histograms(
     colors: Mapping[str, str] | None = None,
     title: str | None = None,
 ) -> Any:
-    """Overlays the histograms of the kernel weights of several models (one outline per run).
+    """Overlays the histograms of the kernel weights of several models (one outline per run),
+    with the legend to the right of the axes.
 
     Two views:
 
@@ -107,11 +108,11 @@ def plot_weight_histograms(
             ax.hist(v, bins=edges, histtype="step", lw=1.8, color=colors[name], label=name)
         if threshold is not None:
             ax.axvspan(-threshold, threshold, color="0.5", alpha=0.2, label=f"|w| < {threshold:g}")
-        ax.set_yscale("log")
+        _plain_log_scale(ax.yaxis)
         ax.set_xlabel("weight value w")
     ax.set_ylabel("number of weights")
     ax.set_title(title if title is not None else "distribution of the kernel weights")
-    ax.legend(fontsize="small")
+    legend_outside(ax)
     return ax
 
 
@@ -180,5 +181,5 @@ def plot_column_norms(
     ax.set_xlabel("norm of a unit's incoming weight vector")
     ax.set_ylabel("number of units")
     ax.set_title(title if title is not None else "weight-vector norms")
-    ax.legend(fontsize="small")
+    legend_outside(ax)
     return ax

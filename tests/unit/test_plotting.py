@@ -3,14 +3,23 @@ autouse fixture in conftest.py)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any
+
 import keras
 import matplotlib
 import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 from matplotlib.axes import Axes
+from matplotlib.collections import PathCollection, PolyCollection
 from matplotlib.colors import to_hex
 from matplotlib.figure import Figure
+from matplotlib.text import Text
+from matplotlib.transforms import Bbox
+
+import course_utils as cu
+import course_utils.plotting as cu_plotting
 
 from course_utils import (
     plot_examples,
@@ -276,3 +285,446 @@ def test_no_helper_calls_show(monkeypatch):
     _, ax = plt.subplots()
     plot_learning_curves(SMALL, ax=ax)
     plot_gap_summary({"a": SMALL}, ax=ax)
+
+
+# ---------------------------------------------------------------------------------------------
+# Readability of every figure: legends cover no data, texts stay inside the figure (annotations
+# inside their axes), tick labels do not overlap, log axes of sizes show the sizes used.
+# ---------------------------------------------------------------------------------------------
+
+_TOL = 1.0  # pixels
+
+
+def _densify(points: np.ndarray, closed: bool = False, per_segment: int = 24) -> np.ndarray:
+    """Points along the straight display-space segments between consecutive vertices."""
+    points = points[np.isfinite(points).all(axis=1)]
+    if closed and len(points) > 1:
+        points = np.vstack([points, points[:1]])
+    if len(points) < 2:
+        return points
+    t = np.linspace(0.0, 1.0, per_segment, endpoint=False)[None, :, None]
+    a, b = points[:-1, None, :], points[1:, None, :]
+    return np.vstack([(a + t * (b - a)).reshape(-1, 2), points[-1:]])
+
+
+def _data_points(ax: Axes) -> np.ndarray:
+    """Display coordinates of what `ax` plots: line vertices and the segments between them,
+    scatter offsets, bar / histogram / band outlines. Only points inside the axes count (the
+    rest is clipped away)."""
+    chunks = [np.empty((0, 2))]
+    for line in ax.lines:
+        if not line.get_visible():
+            continue
+        xy = line.get_transform().transform(np.asarray(line.get_xydata(), dtype=float))
+        joined = line.get_linestyle() not in ("None", "none", "", " ")
+        chunks.append(_densify(xy) if joined else xy[np.isfinite(xy).all(axis=1)])
+    for patch in ax.patches:
+        if patch.get_visible():
+            xy = patch.get_transform().transform(patch.get_path().vertices)
+            chunks.append(_densify(xy, closed=True))
+    for coll in ax.collections:
+        if not coll.get_visible():
+            continue
+        if isinstance(coll, PathCollection):  # scatter: one marker per offset
+            chunks.append(coll.get_offset_transform().transform(coll.get_offsets()))
+        elif isinstance(coll, PolyCollection):  # fill_between bands
+            for path in coll.get_paths():
+                chunks.append(_densify(coll.get_transform().transform(path.vertices), closed=True))
+    points = np.vstack(chunks)
+    box = ax.get_window_extent()
+    inside = ((points[:, 0] >= box.x0 - _TOL) & (points[:, 0] <= box.x1 + _TOL)
+              & (points[:, 1] >= box.y0 - _TOL) & (points[:, 1] <= box.y1 + _TOL))
+    return points[inside]
+
+
+def _drawn_tick_labels(axis: Any, which: str = "major") -> list[Text]:
+    """The tick labels matplotlib draws: non-empty, visible, with the tick inside the view."""
+    ticks = axis.get_major_ticks() if which == "major" else axis.get_minor_ticks()
+    locs = axis.get_majorticklocs() if which == "major" else axis.get_minorticklocs()
+    lo, hi = sorted(axis.get_view_interval())
+    span = hi - lo
+    labels = []
+    for tick, loc in zip(ticks, locs):
+        if not lo - 1e-9 * span <= loc <= hi + 1e-9 * span:
+            continue
+        for label in (tick.label1, tick.label2):
+            if label.get_visible() and label.get_text().strip():
+                labels.append(label)
+    return labels
+
+
+def _texts(fig: Figure) -> Iterator[tuple[str, Text]]:
+    """(where, text) for every text the figure draws, legends included."""
+    for t in fig.texts:
+        yield "figure text", t
+    for attr in ("_suptitle", "_supxlabel", "_supylabel"):
+        if getattr(fig, attr, None) is not None:
+            yield "figure title", getattr(fig, attr)
+    for legend in fig.legends:
+        for t in [legend.get_title(), *legend.get_texts()]:
+            yield "legend", t
+    for i, ax in enumerate(fig.axes):
+        for t in (ax.title, ax._left_title, ax._right_title, ax.xaxis.label, ax.yaxis.label,
+                  ax.xaxis.get_offset_text(), ax.yaxis.get_offset_text()):
+            yield f"axes {i}", t
+        for axis in (ax.xaxis, ax.yaxis):
+            for which in ("major", "minor"):
+                for t in _drawn_tick_labels(axis, which):
+                    yield f"axes {i} tick", t
+        for t in ax.texts:
+            yield f"axes {i} annotation", t
+        if ax.get_legend() is not None:
+            legend = ax.get_legend()
+            for t in [legend.get_title(), *legend.get_texts()]:
+                yield "legend", t
+
+
+def _overlap(a: Bbox, b: Bbox) -> bool:
+    return (min(a.x1, b.x1) - max(a.x0, b.x0) > _TOL) and (min(a.y1, b.y1) - max(a.y0, b.y0) > _TOL)
+
+
+def _inside(inner: Bbox, outer: Bbox) -> bool:
+    return (inner.x0 >= outer.x0 - _TOL and inner.x1 <= outer.x1 + _TOL
+            and inner.y0 >= outer.y0 - _TOL and inner.y1 <= outer.y1 + _TOL)
+
+
+def readability_problems(fig: Figure) -> list[str]:
+    """Draws `fig` and lists what a reader could not read:
+
+    (a) a legend that covers a plotted point of any axes (its own or a neighbour's), or covers
+        another text (tick labels, titles, annotations), or leaves the figure;
+    (b) a text outside the figure, or an annotation (``ax.texts``) outside its axes;
+    (c) tick labels of one axis that overlap each other.
+    """
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    fig_box = fig.bbox
+    problems: list[str] = []
+    texts = [(where, t, t.get_window_extent(renderer)) for where, t in _texts(fig)
+             if t.get_visible() and t.get_text().strip()]
+    for where, t, box in texts:
+        if not _inside(box, fig_box):
+            problems.append(f"{where} {t.get_text()!r} leaves the figure: {box} vs {fig_box}")
+    for ax in fig.axes:
+        ax_box = ax.get_window_extent(renderer)
+        for t in ax.texts:
+            if t.get_visible() and t.get_text().strip():
+                box = t.get_window_extent(renderer)
+                if not _inside(box, ax_box):
+                    problems.append(f"annotation {t.get_text()!r} spills out of its axes: {box} vs {ax_box}")
+    legends = [ax.get_legend() for ax in fig.axes if ax.get_legend() is not None] + list(fig.legends)
+    for legend in legends:
+        if not legend.get_visible():
+            continue
+        box = legend.get_window_extent(renderer)
+        label = [t.get_text() for t in legend.get_texts()][:3]
+        if not _inside(box, fig_box):
+            problems.append(f"legend {label} leaves the figure: {box} vs {fig_box}")
+        shrunk = Bbox.from_extents(box.x0 + _TOL, box.y0 + _TOL, box.x1 - _TOL, box.y1 - _TOL)
+        for i, ax in enumerate(fig.axes):
+            points = _data_points(ax)
+            covered = shrunk.count_contains(points) if len(points) else 0
+            if covered:
+                problems.append(f"legend {label} covers {covered} plotted points of axes {i}")
+        own = {id(t) for t in [legend.get_title(), *legend.get_texts()]}
+        for where, t, tbox in texts:
+            if id(t) not in own and _overlap(box, tbox):
+                problems.append(f"legend {label} covers {where} {t.get_text()!r}")
+    for i, ax in enumerate(fig.axes):
+        for name, axis in (("x", ax.xaxis), ("y", ax.yaxis)):
+            labels = _drawn_tick_labels(axis)
+            boxes = [lab.get_window_extent(renderer) for lab in labels]
+            for j in range(len(boxes)):
+                for k in range(j + 1, len(boxes)):
+                    if _overlap(boxes[j], boxes[k]):
+                        problems.append(f"axes {i}: {name} tick labels {labels[j].get_text()!r} and "
+                                        f"{labels[k].get_text()!r} overlap")
+    return problems
+
+
+def tick_texts(axis: Any, which: str = "major") -> list[str]:
+    """The tick labels an axis shows, in order (after a draw)."""
+    return [t.get_text() for t in _drawn_tick_labels(axis, which)]
+
+
+def _as_figure(out: Any) -> Figure:
+    return out if isinstance(out, Figure) else out.figure
+
+
+def _result(name: str, val: float, train: float) -> cu.ExperimentResult:
+    return cu.ExperimentResult(name, {"val_accuracy": [val]}, epochs_budget=1, epochs_trained=1,
+                               elapsed_seconds=1.0, train_accuracy=train, val_accuracy=val,
+                               n_params=10, seed=0, batch_size=32, n_train=100)
+
+
+def _histories(n_runs: int, epochs: int = 40, seed: int = 0) -> dict[str, dict[str, list[float]]]:
+    kinds = ["overfitting", "good fit", "underfitting"]
+    return {f"run {i}": cu.make_learning_curves(kinds[i % 3], epochs=epochs, seed=seed + i)
+            for i in range(n_runs)}
+
+
+def _sweep_runs(xs: Sequence[float], seed: int = 0) -> dict[str, dict[str, list[float]]]:
+    rng = np.random.default_rng(seed)
+    runs = {}
+    for i, x in enumerate(xs):
+        train = min(1.0, 0.75 + 0.06 * i)
+        val = train - 0.22 + 0.04 * i + 0.01 * rng.random()
+        runs[f"{x:g}"] = {"loss": [1.0, 0.5], "val_loss": [1.1, 0.8],
+                          "accuracy": [0.5, train], "val_accuracy": [0.4, val]}
+    return runs
+
+
+def _valley(x: Any, y: Any) -> Any:
+    return 0.5 * (x ** 2 + 20.0 * y ** 2)
+
+
+def _toy_path(lr: float, momentum: float, steps: int = 40) -> np.ndarray:
+    w, v, out = np.array([-4.0, 1.0]), np.zeros(2), []
+    for _ in range(steps + 1):
+        out.append(w.copy())
+        v = momentum * v - lr * np.array([w[0], 20.0 * w[1]])
+        w = w + v
+    return np.array(out)
+
+
+def _moving_statistics() -> dict[str, Any]:
+    rng = np.random.default_rng(0)
+    data = rng.normal(0, 0.4, 64)
+    return {"before training": cu.MovingStatistics(np.zeros(64), data, np.ones(64), np.ones(64), 1.0, 0.5),
+            "after training": cu.MovingStatistics(0.9 * data + rng.normal(0, 0.02, 64), data,
+                                                  np.ones(64), np.ones(64), 0.11, 0.2)}
+
+
+def _draw_early_stopping() -> Axes:
+    full = cu.make_learning_curves("overfitting", epochs=60, seed=1)
+    best = int(np.argmin(full["val_loss"])) + 1
+    stopped = {k: v[: best + 10] for k, v in full.items()}
+    fig, ax = plt.subplots(figsize=(8, 4.2))  # as lesson 05 draws it
+    cu.plot_early_stopping(stopped, stop_epoch=best + 10, restored_epoch=best, full_history=full, ax=ax)
+    ax.set_ylim(0.9 * min(full["val_loss"]), 1.15 * max(full["val_loss"][-1], 1.2 * min(full["val_loss"])))
+    return ax
+
+
+def _draw_optimizer_paths() -> Figure:
+    fig, axes = plt.subplots(1, 2, figsize=(13, 4.6))  # as lesson 07 draws it: no tight_layout
+    families = {"SGD family": {"SGD": (0.04, 0.0), "momentum": (0.04, 0.7), "Nesterov": (0.04, 0.75)},
+                "adaptive": {"RMSprop": (0.02, 0.5), "Adam": (0.03, 0.8), "AdaBelief": (0.03, 0.85)}}
+    colors = cu.run_colors([n for f in families.values() for n in f])
+    for ax, (family, members) in zip(axes, families.items()):
+        cu.plot_optimizer_paths({n: _toy_path(*p) for n, p in members.items()}, _valley, ax=ax,
+                                colors=colors, title=family)
+    return fig
+
+
+def _draw_schedules() -> Figure:
+    steps = np.arange(1, 72)
+    values = {"exponential": 0.03 * 0.75 ** steps,
+              "piecewise constant": np.where(steps < 10, 0.03, np.where(steps < 15, 3e-3, 3e-4)),
+              "cosine + warm-up": np.maximum(0.03 * np.cos(np.minimum(steps, 20) / 20 * np.pi / 2), 1e-9),
+              "1cycle": np.concatenate([np.linspace(1e-3, 0.03, 8), np.linspace(0.03, 1e-7, 63)])}
+    fig, axes = plt.subplots(1, 2, figsize=(12, 4))  # as lesson 06 draws it: no tight_layout
+    cu.plot_schedules(values, steps=steps, ax=axes[0], title="per step")
+    cu.plot_schedules(values, steps=steps, ax=axes[1], log_y=True, title="log scale")
+    return fig
+
+
+def _draw_weight_histograms() -> Figure:
+    rng = np.random.default_rng(0)
+    trio = {"baseline": rng.uniform(-0.3, 0.3, 3000), "L2": rng.normal(0, 0.1, 3000),
+            "L1": np.concatenate([rng.laplace(0, 0.05, 2000), np.zeros(500), rng.normal(0, 1e-5, 500)])}
+    fig, axes = plt.subplots(1, 2, figsize=(12, 4))  # as lesson 02 draws it
+    cu.plot_weight_histograms(trio, ax=axes[0], threshold=1e-3, title="kernel weights")
+    cu.plot_weight_histograms(trio, ax=axes[1], threshold=1e-3, log_abs=True, title="magnitudes")
+    fig.tight_layout()
+    return fig
+
+
+_LONG_NAMES = ["baseline", "dropout + Adam", "L2 + batch norm", "early stop + schedule",
+               "custom opt + batch norm", "everything", "combined"]
+
+#: name -> function drawing one lesson-like figure (what it returns: an Axes or a Figure).
+FIGURES: dict[str, Callable[[], Any]] = {
+    "learning_curves, one run": lambda: plot_learning_curves(_histories(1)["run 0"]),
+    "learning_curves, five runs": lambda: plot_learning_curves(_histories(5), "accuracy"),
+    "history, mystery runs (lesson 01)": lambda: plot_history(cu.make_mystery_runs(seed=0)),
+    "history, mystery runs + baseline (lesson 09)": lambda: plot_history(
+        {**cu.make_mystery_runs(seed=9), "baseline": _histories(1, epochs=50, seed=3)["run 0"]},
+        suptitle="Which is which?"),
+    "history, one run, log loss": lambda: plot_history(_histories(1, epochs=100)["run 0"], log_loss=True,
+                                                       suptitle="Over-sized MLP"),
+    "gap_summary, capacity (log)": lambda: plot_gap_summary(
+        _sweep_runs([1210, 4810, 19210, 301066]), x=[1210, 4810, 19210, 301066], log_x=True,
+        xlabel="number of parameters (log scale)"),
+    "gap_summary, data sizes (log)": lambda: plot_gap_summary(
+        _sweep_runs([75, 150, 600]), x=[75, 150, 600], log_x=True, xlabel="training images (log scale)"),
+    "gap_summary, regularizers": lambda: plot_gap_summary(
+        dict(zip(["baseline", "L2", "L1", "elastic net", "max-norm", "AdamW"],
+                 _sweep_runs(range(6)).values())), xlabel="regularizer"),
+    "gap_summary, dropout rates (lesson 09)": lambda: plot_gap_summary(
+        _sweep_runs([0.0, 0.5]), x=[0.0, 0.5], xlabel="dropout rate", title="Dropout-rate sweep"),
+    "rate_sweep": lambda: cu.plot_rate_sweep(
+        [0.0, 0.1, 0.2, 0.3, 0.5, 0.7], [0.80, 0.84, 0.86, 0.85, 0.83, 0.78],
+        train_accuracy=[1.0, 0.99, 0.97, 0.94, 0.9, 0.82], val_std_error=0.02),
+    "uncertainty_histograms": lambda: cu.plot_uncertainty_histograms(
+        {"validation digits": np.random.default_rng(0).gamma(2, 0.015, 360),
+         "inverted digits": np.random.default_rng(1).gamma(3, 0.035, 360),
+         "uniform noise": np.random.default_rng(2).gamma(4, 0.015, 360)}),
+    "feature_map_dropout": lambda: cu.plot_feature_map_dropout(
+        {"feature map": np.random.default_rng(0).random((2, 6, 6, 8)),
+         "SpatialDropout2D": np.random.default_rng(1).random((2, 6, 6, 8))}),
+    "early_stopping (lesson 05)": _draw_early_stopping,
+    "selection_bias (lesson 05)": lambda: cu.plot_selection_bias(
+        np.linspace(0.05, 0.225, 8), np.random.default_rng(0).uniform(0.05, 0.2, 8),
+        selection_label="accuracy on the selection split (40 images)",
+        holdout_label="accuracy on the untouched hold-out (360 images)"),
+    "epochs_to_target": lambda: cu.plot_epochs_to_target(
+        {"plain": {"loss": list(2.3 * 0.9 ** np.arange(40))},
+         "batch_norm": {"loss": list(2.0 * 0.8 ** np.arange(40))}}, 0.1),
+    "moving_statistics": lambda: cu.plot_moving_statistics(_moving_statistics()),
+    "unit_distributions": lambda: cu.plot_unit_distributions(
+        {"Dense output, before batch norm": np.random.default_rng(0).normal([0.04, 0.16, 0.35, -0.33], 0.3, (300, 4)),
+         "after batch norm (training mode)": np.random.default_rng(1).normal(0, 1, (300, 4))}, units=4),
+    "optimizer_comparison, seven runs": lambda: cu.plot_optimizer_comparison(
+        {n: {"loss": list(2.3 * (0.9 - 0.02 * i) ** np.arange(30)),
+             "val_accuracy": list(0.95 - 0.8 * (0.85 - 0.01 * i) ** np.arange(30))}
+         for i, n in enumerate(["SGD", "momentum", "Nesterov", "RMSprop", "Adam", "AdamW", "Nadam"])},
+        title="Seven optimizers"),
+    "optimizer_paths, two panels (lesson 07)": _draw_optimizer_paths,
+    "schedules, two panels (lesson 06)": _draw_schedules,
+    "lr_range_test": lambda: cu.plot_lr_range_test(
+        np.logspace(-5, 0, 60), 2.4 - 0.6 * np.exp(-(np.log10(np.logspace(-5, 0, 60)) + 1.7) ** 2)
+        + np.where(np.logspace(-5, 0, 60) > 0.05, 20 * np.logspace(-5, 0, 60), 0), suggestion=1.3e-2),
+    "weight_histograms, two panels (lesson 02)": _draw_weight_histograms,
+    "column_norms": lambda: cu.plot_column_norms(
+        {"baseline": np.random.default_rng(0).normal(0, 0.05, (400, 64)),
+         "max-norm": np.random.default_rng(1).normal(0, 0.045, (400, 64))}, max_value=1.0),
+    "results_bars (lesson 08)": lambda: cu.plot_results_bars(
+        [_result(n, v, t) for n, v, t in zip(_LONG_NAMES, [0.792, 0.539, 0.628, 0.672, 0.617, 0.558, 0.339],
+                                             [0.707, 0.52, 0.687, 0.606, 0.70, 0.54, 1.0])],
+        baseline="baseline"),
+    "sweep_heatmap": lambda: cu.plot_sweep_heatmap(
+        [[0.80, 0.82, 0.79], [0.85, 0.81, 0.83], [0.78, 0.8, 0.77]], [0.2, 0.35, 0.5], [1e-5, 1e-4, 1e-3]),
+    "examples": lambda: plot_examples(np.random.default_rng(0).random((12, 8, 8, 1)),
+                                      np.arange(12) % 10, [f"class {i}" for i in range(10)], n=12),
+}
+
+
+@pytest.fixture(params=["matplotlib defaults", "course style"])
+def style(request: pytest.FixtureRequest) -> Iterator[str]:
+    """Runs a test under matplotlib's defaults and under cu.set_style() (what the lessons use)."""
+    with matplotlib.rc_context():
+        if request.param == "course style":
+            set_style()
+        yield request.param
+
+
+@pytest.mark.parametrize("name", list(FIGURES))
+def test_figure_is_readable(name, style):
+    fig = _as_figure(FIGURES[name]())
+    assert readability_problems(fig) == []
+
+
+def test_every_legend_drawing_helper_is_checked():
+    """A new plot helper must be added to FIGURES (and so to the readability check)."""
+    drawn = {n for n in cu_plotting.__all__ if n.startswith("plot_")}
+    covered = {n for n in drawn if any(n.removeprefix("plot_") in key.replace(" ", "_") for key in FIGURES)}
+    assert drawn - covered == set()
+
+
+@pytest.mark.parametrize("sizes,expected", [
+    ([75, 150, 600], ["75", "150", "600"]),
+    ([1210, 4810, 19210, 301066], ["1,210", "4,810", "19,210", "301,066"]),
+])
+def test_log_size_axis_shows_the_sizes_used(sizes, expected, style):
+    ax = plot_gap_summary(_sweep_runs(sizes), x=sizes, log_x=True, xlabel="training images")
+    ax.figure.canvas.draw()
+    assert ax.get_xscale() == "log"
+    assert tick_texts(ax.xaxis) == expected
+    assert tick_texts(ax.xaxis, "minor") == []
+
+
+def test_linear_sweep_axes_show_the_values_used():
+    ax = plot_gap_summary(_sweep_runs([0.0, 0.25, 0.5]), x=[0.0, 0.25, 0.5], xlabel="dropout rate")
+    rates = cu.plot_rate_sweep([0.0, 0.1, 0.3, 0.5], [0.8, 0.85, 0.83, 0.8])
+    for a in (ax, rates):
+        a.figure.canvas.draw()
+    assert tick_texts(ax.xaxis) == ["0", "0.25", "0.5"]
+    assert tick_texts(rates.xaxis) == ["0", "0.1", "0.3", "0.5"]
+
+
+def test_epoch_axes_have_whole_epochs():
+    ax = plot_learning_curves({"loss": [1.0, 0.6, 0.5], "val_loss": [1.1, 0.8, 0.9]})
+    ax.figure.canvas.draw()
+    assert all(float(t).is_integer() for t in tick_texts(ax.xaxis))
+
+
+def test_log_loss_axes_read_as_plain_numbers():
+    fig = plot_history({"loss": [2.3, 1.6, 1.2, 1.0], "val_loss": [1.9, 1.4, 1.1, 0.99],
+                        "accuracy": [0.3, 0.8, 0.85, 0.9], "val_accuracy": [0.8, 0.8, 0.85, 0.87]},
+                       log_loss=True)
+    fig.canvas.draw()
+    loss_ax = fig.axes[0]
+    assert loss_ax.get_yscale() == "log" and fig.axes[1].get_yscale() == "linear"
+    labels = tick_texts(loss_ax.yaxis)
+    assert len(labels) >= 2
+    for text in labels:
+        float(text)  # "1.5", not "$\\mathdefault{1.5\\times10^{0}}$"
+    assert tick_texts(loss_ax.yaxis, "minor") == []
+
+
+def test_readability_check_catches_the_old_defects():
+    """The checker itself: an inside legend over the curves, a label past the axes' edge and
+    overlapping tick labels are all reported."""
+    fig, ax = plt.subplots(figsize=(4, 3))
+    x = np.linspace(0, 1, 50)
+    ax.plot(x, np.ones_like(x) * 0.9, label="a long legend entry that covers the line")
+    ax.set_ylim(0, 1)
+    ax.legend(loc="upper right")
+    ax.annotate("gap +0.22", (1.0, 0.5), xytext=(6, 0), textcoords="offset points")
+    ax.set_xticks([0.0, 0.01, 0.02], ["0.000000", "0.010000", "0.020000"])
+    problems = readability_problems(fig)
+    assert any("covers" in p and "plotted points" in p for p in problems), problems
+    assert any("spills out of its axes" in p for p in problems), problems
+    assert any("overlap" in p for p in problems), problems
+
+
+@pytest.mark.parametrize("module_name", [f"course_utils.plotting.{m}" for m in cu_plotting.SUBMODULES])
+def test_docstring_examples_run(module_name):
+    import doctest
+    import importlib
+
+    module = importlib.import_module(module_name)
+    failures, tried = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
+    assert failures == 0
+
+
+def test_layout_engine_is_kept_and_later_tight_layout_is_quiet():
+    """A helper drawing into the learner's figure gives it tight layout only when it has no
+    layout engine; a constrained figure stays constrained; fig.tight_layout() afterwards (as
+    lesson 02 does) neither warns nor breaks the legends."""
+    import warnings
+
+    weights = {"a": np.linspace(-1, 1, 200), "b": np.linspace(-0.5, 0.5, 200)}
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        fig, axes = plt.subplots(1, 2, figsize=(10, 4))
+        cu.plot_weight_histograms(weights, ax=axes[0])
+        cu.plot_weight_histograms(weights, ax=axes[1], log_abs=True)
+        fig.tight_layout()
+        assert readability_problems(fig) == []
+        constrained, ax = plt.subplots(layout="constrained")
+        cu.plot_column_norms({"k": np.ones((4, 3))}, ax=ax)
+        assert type(constrained.get_layout_engine()).__name__ == "ConstrainedLayoutEngine"
+        assert readability_problems(constrained) == []
+
+
+def test_legend_outside_replaces_a_legend_and_handles_nothing_to_list():
+    fig, ax = plt.subplots()
+    ax.plot([0, 1], [0, 1], label="a")
+    ax.legend(loc="upper left")
+    legend = cu.legend_outside(ax)
+    assert ax.get_legend() is legend and [t.get_text() for t in legend.get_texts()] == ["a"]
+    assert readability_problems(fig) == []
+    _, empty = plt.subplots()
+    empty.plot([0, 1], [1, 0])
+    assert cu.legend_outside(empty) is None and empty.get_legend() is None
