@@ -7,6 +7,8 @@ EXTRAS ?= course,test
 PY     := $(VENV)/bin/python
 # Extra papermill parameters for `make run`, e.g. PARAMS="-p DATASET fashion_mnist -p N_TRAIN 5000"
 PARAMS ?=
+# Parallel processes for the test stages (pytest-xdist, run_lessons.py --jobs): one per core.
+JOBS   ?= $(shell nproc 2>/dev/null || echo 2)
 # `make run GPU=1` also installs the CUDA libraries for TensorFlow (Linux x86_64 with an NVIDIA GPU).
 ifeq ($(GPU),1)
 EXTRAS := $(EXTRAS),gpu
@@ -71,12 +73,12 @@ browser: setup
 # compares the cells tagged nbval-check-output; at the defaults that would double the suite's
 # time), then the claims each lesson makes, notebook hygiene and the exercise checks.
 test: setup
-	$(PY) -m pytest tests/unit -q
+	$(PY) -m pytest tests/unit -q -n $(JOBS)
 	$(PY) tools/run_lessons.py --html --out build/executed
 	$(PY) tools/run_lessons.py --quick --out build/quick
 	MPLBACKEND=Agg PYTHONPATH=tests $(PY) -m pytest -q -p no:cacheprovider -p nbval_stdout_only --nbval-lax --nbval-current-env \
 	    --nbval-sanitize-with tests/nbval_sanitize.cfg --nbval-cell-timeout=900 build/quick
-	$(PY) -m pytest tests/lessons -q
+	$(PY) -m pytest tests/lessons -q -n $(JOBS) --dist loadscope
 	$(PY) -m pytest tests/browser -q
 
 bench: setup
