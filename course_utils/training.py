@@ -1,8 +1,10 @@
-"""Training helpers: a fast input pipeline, quiet progress output, and history summaries."""
+"""Training helpers: a fast input pipeline, a fast ``fit`` (:func:`train`), quiet progress output,
+and history summaries."""
 
 from __future__ import annotations
 
 import math
+import os
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
@@ -124,15 +126,342 @@ def as_tf_dataset(
     >>> [int(xb.shape[0]) for xb, _ in ds]
     [4, 4, 2]
     """
+    return _input_pipeline(x, y, batch_size=batch_size, shuffle=shuffle, seed=seed, prefetch=True)
+
+
+def _input_pipeline(x: np.ndarray, y: np.ndarray, *, batch_size: int, shuffle: bool, seed: int,
+                    prefetch: bool) -> Any:
+    """:func:`as_tf_dataset`; ``prefetch=False`` leaves out its last stage, and then, without
+    shuffling, caches the batches instead of the examples. Either way the batches, and their
+    order, are the same: prefetching only overlaps producing them with using them, and an
+    unshuffled pass always makes the same batches (reading them back from the cache saves
+    re-assembling them from single examples every epoch)."""
     import tensorflow as tf
 
     batch_size = check_positive_int("batch_size", batch_size)
     if len(x) != len(y):
         raise ValueError(f"`x` and `y` must have the same length. Received: {len(x)} and {len(y)}")
-    ds = tf.data.Dataset.from_tensor_slices((x, y)).cache()
+    ds = tf.data.Dataset.from_tensor_slices((x, y))
+    if not (prefetch or shuffle):
+        return ds.batch(batch_size).cache()
+    ds = ds.cache()
     if shuffle:
         ds = ds.shuffle(len(x), seed=int(seed), reshuffle_each_iteration=True)
-    return ds.batch(batch_size).prefetch(2)
+    ds = ds.batch(batch_size)
+    return ds.prefetch(2) if prefetch else ds
+
+
+# ---------------------------------------------------------------------------------------------
+# train's fast path: Keras's fit loop, driven here, with one compiled call per epoch
+# ---------------------------------------------------------------------------------------------
+
+#: Callback hooks that ``fit`` calls once per batch (``on_train_batch_*`` default to ``on_batch_*``).
+_BATCH_HOOKS = ("on_batch_begin", "on_batch_end", "on_train_batch_begin", "on_train_batch_end",
+                "on_test_batch_begin", "on_test_batch_end")
+
+#: ``COURSE_FAST_TRAIN=0`` makes :func:`train` always call ``model.fit`` (to compare, or debug).
+FAST_TRAIN_ENV = "COURSE_FAST_TRAIN"
+
+
+def _overridden_hooks(callback: Any, hooks: Sequence[str] = _BATCH_HOOKS) -> list[str]:
+    """The hooks among ``hooks`` that ``callback`` replaces (in its class or on the instance)
+    instead of inheriting ``keras.callbacks.Callback``'s no-op."""
+    base = keras.callbacks.Callback
+    return [h for h in hooks
+            if h in vars(callback) or getattr(type(callback), h, None) is not getattr(base, h)]
+
+
+def _batch_hook_is_harmless(callback: Any, overridden: list[str]) -> bool:
+    """True for the two course callbacks whose batch hooks the fast path reproduces exactly:
+    ``ModelCheckpoint(save_freq="epoch")`` (its ``on_train_batch_end`` then does nothing) and
+    :class:`course_utils.LearningRateLogger` (its ``on_train_batch_begin`` only reads the
+    optimizer's rate, which the fast path records inside the compiled loop)."""
+    from .schedules import LearningRateLogger
+
+    if (isinstance(callback, keras.callbacks.ModelCheckpoint) and callback.save_freq == "epoch"
+            and overridden == ["on_train_batch_end"] and "on_train_batch_end" not in vars(callback)
+            and type(callback).on_train_batch_end is keras.callbacks.ModelCheckpoint.on_train_batch_end):
+        return True
+    return (isinstance(callback, LearningRateLogger) and callback.every in ("epoch", "batch")
+            and overridden == ["on_train_batch_begin"] and "on_train_batch_begin" not in vars(callback)
+            and type(callback).on_train_batch_begin is LearningRateLogger.on_train_batch_begin)
+
+
+def _fast_path_blocker(model: Any, callbacks: Sequence[Any]) -> str | None:
+    """Why :func:`train` must use plain ``model.fit`` for this model and these callbacks, or
+    ``None`` if its fast path reproduces ``fit`` exactly."""
+    if os.environ.get(FAST_TRAIN_ENV, "1").strip().lower() in ("0", "false", "no", "off"):
+        return f"{FAST_TRAIN_ENV}={os.environ[FAST_TRAIN_ENV]}"
+    if keras.backend.backend() != "tensorflow":
+        return f"the {keras.backend.backend()} backend"
+    import tensorflow as tf
+    from keras.src.backend.tensorflow.trainer import TensorFlowTrainer
+    from keras.src.backend import config as backend_config
+
+    if not isinstance(model, TensorFlowTrainer):
+        return "the model is not a Keras TensorFlow trainer"
+    for step in ("train_step", "test_step", "compute_metrics", "get_metrics_result",
+                 "make_train_function", "make_test_function", "fit", "evaluate", "reset_metrics"):
+        if step in vars(model) or getattr(type(model), step) is not getattr(keras.Model, step):
+            return f"the model overrides {step}"
+    if not all(layer.built for layer in model._flatten_layers()):
+        return "the model is not built yet (its first fit call would draw its initial weights)"
+    if tf.config.list_logical_devices("GPU") or tf.config.list_logical_devices("TPU"):
+        return "an accelerator is visible (the fast path is only verified on CPU)"
+    if model.run_eagerly:
+        return "the model runs eagerly (compile(run_eagerly=True))"
+    if model.steps_per_execution != 1:
+        return f"steps_per_execution={model.steps_per_execution}"
+    if model._distribute_strategy is not None or tf.distribute.has_strategy():
+        return "a tf.distribute strategy"
+    if backend_config.max_epochs() or backend_config.max_steps_per_epoch():
+        return "keras.config.max_epochs / max_steps_per_epoch is set"
+    for cb in callbacks:
+        if not isinstance(cb, keras.callbacks.Callback) or isinstance(cb, keras.callbacks.CallbackList):
+            return f"callback {cb!r} is not a keras.callbacks.Callback"
+        overridden = _overridden_hooks(cb)
+        if overridden and not _batch_hook_is_harmless(cb, overridden):
+            return f"callback {type(cb).__name__} overrides {', '.join(overridden)}"
+    return None
+
+
+class _FastFunctions:
+    """The compiled loops of :func:`_fast_functions`, valid until the model is compiled again
+    (``compile`` resets ``train_function``). A plain object on purpose: Keras's saving walks a
+    model's attributes, and this one holds nothing that it would save."""
+
+    def __init__(self, model: Any) -> None:
+        self._train_function = model.train_function
+        self._test_function = model.test_function
+        self._optimizer_id = id(model.optimizer)
+        self._jit_compile = model.jit_compile
+        self.functions: dict[Any, Any] = {}
+
+    def valid_for(self, model: Any) -> bool:
+        return (self._train_function is model.train_function
+                and self._test_function is model.test_function
+                and self._optimizer_id == id(model.optimizer)
+                and self._jit_compile == model.jit_compile)
+
+
+def _fast_functions(model: Any, *, record_rates: bool, fused: bool, reset_first: bool) -> Any:
+    """The compiled epoch of the fast path (cached on the model until it is compiled again).
+
+    Each batch runs ``model.train_step`` (or ``test_step``) without autograph, as in Keras's
+    ``make_train_function``; with ``model.jit_compile``, through a ``tf.function(jit_compile=True,
+    reduce_retracing=True)`` as there (XLA). One outer ``tf.function`` opens an iterator
+    on the training dataset, runs ``num_steps`` steps in a ``tf.while_loop``, opens (and drops)
+    a second iterator, as Keras's ``EpochIterator`` does after a full pass (each new iterator
+    advances a reshuffling dataset's seed: this keeps ``fit``'s batch order), and returns
+    ``model.get_metrics_result()`` (what the default ``train_step`` returns after the last
+    batch, and what fit then logs); with ``record_rates``, also the optimizer's learning rate
+    and iterations read before every step (what ``LearningRateLogger`` reads in
+    ``on_train_batch_begin``). With ``fused``, the same call then resets the metrics and runs
+    the validation batches with ``test_step`` (``evaluate``'s loop), returning their metrics
+    too. Without it, ``train`` and ``test`` are two separate functions. With ``reset_first``,
+    the epoch's call begins with fit's ``reset_metrics()`` (else the caller does it).
+    """
+    import tensorflow as tf
+
+    cache = model.__dict__.get("_course_fast_functions")
+    if cache is None or not cache.valid_for(model):
+        cache = _FastFunctions(model)
+        object.__setattr__(model, "_course_fast_functions", cache)  # not tracked by Keras
+    key = (record_rates, fused, reset_first)
+    if key in cache.functions:
+        return cache.functions[key]
+
+    def compiled_step(step_function: Any) -> Any:
+        @tf.autograph.experimental.do_not_convert
+        def one_step_on_data(data: Any) -> Any:
+            return step_function(data)
+
+        if not model.jit_compile:
+            return one_step_on_data  # traced straight into the loop's body (fit's own inner
+            # tf.function is inlined by TensorFlow's graph optimizer anyway)
+        return tf.function(one_step_on_data, reduce_retracing=True, jit_compile=True)
+
+    train_one = compiled_step(model.train_step)
+    test_one = compiled_step(model.test_step)
+    optimizer = model.optimizer
+
+    def run_steps(one_step: Any, dataset: Any, num_steps: Any, rates: bool) -> tuple[Any, ...]:
+        iterator = iter(dataset)
+        size = num_steps if rates else 0
+        rate_log = tf.TensorArray(tf.float32, size=size, element_shape=())
+        step_log = tf.TensorArray(tf.int64, size=size, element_shape=())
+
+        def body(i: Any, rate_log: Any, step_log: Any) -> tuple[Any, ...]:
+            if rates:
+                rate_log = rate_log.write(i, tf.cast(optimizer.learning_rate, tf.float32))
+                step_log = step_log.write(i, tf.cast(optimizer.iterations, tf.int64))
+            one_step(iterator.get_next())
+            return i + 1, rate_log, step_log
+
+        _, rate_log, step_log = tf.while_loop(
+            lambda i, *_: i < num_steps, body, (tf.constant(0), rate_log, step_log))
+        # The default train_step/test_step return exactly this after their last batch (fit and
+        # evaluate then read the same values again through _get_metrics_result_or_logs).
+        return model.get_metrics_result(), rate_log.stack(), step_log.stack()
+
+    def reset_metrics() -> None:  # Trainer.reset_metrics, inside the graph
+        for metric in model.metrics:
+            metric.reset_state()
+
+    @tf.autograph.experimental.do_not_convert
+    def train_epoch(train_ds: Any, num_steps: Any) -> tuple[Any, ...]:
+        if reset_first:
+            reset_metrics()
+        out = run_steps(train_one, train_ds, num_steps, record_rates)
+        with tf.control_dependencies(keras.tree.flatten(out)):
+            iter(train_ds)  # EpochIterator's fresh iterator after a full pass (see above)
+        return out
+
+    @tf.autograph.experimental.do_not_convert
+    def test_epoch(val_ds: Any, num_steps: Any) -> tuple[Any]:
+        return run_steps(test_one, val_ds, num_steps, False)[:1]
+
+    @tf.autograph.experimental.do_not_convert
+    def fused_epoch(train_ds: Any, num_steps: Any, val_ds: Any, val_steps: Any) -> tuple[Any, ...]:
+        out = train_epoch(train_ds, num_steps)
+        reset_metrics()  # evaluate's; TensorFlow orders it after the metric reads above
+        return out + test_epoch(val_ds, val_steps)
+
+    if fused:
+        functions = {"epoch": tf.function(fused_epoch, reduce_retracing=True)}
+    else:
+        functions = {"train": tf.function(train_epoch, reduce_retracing=True),
+                     "test": tf.function(test_epoch, reduce_retracing=True)}
+    cache.functions[key] = functions
+    return functions
+
+
+
+def _fit_fast(model: Any, train_ds: Any, val_ds: Any, *, epochs: int, callbacks: Sequence[Any],
+              fuse: bool | None = None) -> Any:
+    """``model.fit(train_ds, validation_data=val_ds, epochs=epochs, verbose=0, callbacks=...)``
+    with the same callback calls, metric resets, logs and batch order as Keras 3's
+    ``TensorFlowTrainer.fit`` and ``evaluate``, but with one compiled call per epoch; see
+    :func:`train`. ``train_ds``/``val_ds`` should not prefetch: the fast path opens two
+    iterators per epoch, and a prefetching one starts (and must stop) a thread.
+
+    The metric resets run inside that call where nothing can tell the difference: fit resets
+    the metrics before ``on_epoch_begin`` and again after ``on_test_begin``; when every metric
+    is Keras's own and no callback could look at them in that hook (``fuse=None`` decides),
+    the reset moves into the compiled call, right after the hook. Otherwise it stays in Python
+    (and validation becomes a second compiled call, after ``on_test_begin``)."""
+    import tensorflow as tf
+    from keras.src.utils.python_utils import pythonify_logs
+
+    from .schedules import LearningRateLogger
+
+    steps = int(train_ds.cardinality())
+    val_steps = int(val_ds.cardinality())
+    loggers = [cb for cb in callbacks if isinstance(cb, LearningRateLogger)]
+    batch_loggers = [cb for cb in loggers if cb.every == "batch"]
+    epoch_loggers = [cb for cb in loggers if cb.every != "batch"]
+    graph_resets = _metrics_reset_in_graph(model)
+    reset_first = graph_resets and _callbacks_ignore_metrics_in(callbacks, "on_epoch_begin")
+    if fuse is None:
+        fuse = graph_resets and _callbacks_ignore_metrics_in(callbacks, "on_test_begin")
+
+    # As in fit: CallbackList(callbacks, add_history=True, add_progbar=verbose != 0, ...).
+    callback_list = keras.callbacks.CallbackList(
+        list(callbacks), add_history=True, add_progbar=False, verbose=0, epochs=epochs,
+        steps=steps, model=model)
+    # Create the optimizer's and the metrics' variables (zeros) now, as fit does under a
+    # tf.distribute strategy: no variable is then created inside the compiled loop (and a
+    # tf.function that creates variables is traced twice). The model itself is built already.
+    model._symbolic_build(data_batch=train_ds.element_spec)
+    model.stop_training = False
+    model.make_train_function()  # as fit and evaluate do: they exist afterwards
+    model.make_test_function()
+    functions = _fast_functions(model, record_rates=bool(batch_loggers), fused=fuse,
+                                reset_first=reset_first)
+    train_steps, all_val_steps, one_step = tf.constant(steps), tf.constant(val_steps), tf.constant(1)
+    callback_list.on_train_begin()
+    training_logs = None
+    for epoch in range(model._initial_epoch or 0, epochs):
+        if not reset_first:
+            model.reset_metrics()
+        callback_list.on_epoch_begin(epoch)
+        # fit checks `stop_training` after every batch: a callback that sets it in
+        # on_train_begin or on_epoch_begin still gets one batch, then the epoch ends.
+        num_steps = one_step if model.stop_training else train_steps
+        for logger in epoch_loggers:  # fit's on_train_batch_begin(0); later batches are no-ops
+            logger.on_train_batch_begin(0)
+        if fuse:
+            model.stop_evaluating = False
+            metric_logs, rates, rate_steps, val_metric_logs = functions["epoch"](
+                train_ds, num_steps, val_ds, all_val_steps)
+        else:
+            metric_logs, rates, rate_steps = functions["train"](train_ds, num_steps)
+        if batch_loggers:
+            rates, rate_steps = rates.numpy().tolist(), rate_steps.numpy().tolist()
+            for logger in batch_loggers:
+                logger.learning_rates.extend(float(r) for r in rates)
+                logger.steps.extend(int(s) for s in rate_steps)
+                logger.epochs.extend([logger._epoch] * len(rates))
+                logger._first_batch = False
+        epoch_logs = dict(metric_logs)
+
+        # Validation, as fit's evaluate(..., callbacks=callbacks): on_test_begin, reset the
+        # metrics, the batches, on_test_end with the pythonified logs (fused: all but the
+        # callbacks ran above, and no callback overrides on_test_begin).
+        if not fuse:
+            model.stop_evaluating = False
+        callback_list.on_test_begin()
+        if not fuse:
+            model.reset_metrics()
+            (val_metric_logs,) = functions["test"](
+                val_ds, one_step if model.stop_evaluating else all_val_steps)
+        val_logs = pythonify_logs(val_metric_logs)
+        callback_list.on_test_end(val_logs)
+        epoch_logs.update({f"val_{name}": value for name, value in val_logs.items()})
+
+        callback_list.on_epoch_end(epoch, epoch_logs)
+        training_logs = epoch_logs
+        if model.stop_training:
+            break
+    if isinstance(model.optimizer, keras.optimizers.Optimizer) and epochs > 0:
+        model.optimizer.finalize_variable_values(model.trainable_weights)
+    callback_list.on_train_end(logs=training_logs)
+    return model.history
+
+
+def _metrics_reset_in_graph(model: Any) -> bool:
+    """Whether every metric is one of Keras's own, whose ``reset_state`` only assigns zeros to
+    its variables (so it may run inside a compiled function, as the fast path's resets do)."""
+    config = getattr(model, "_compile_config", None)
+    config = getattr(config, "config", None) or {}
+    compiled = keras.tree.flatten([config.get("metrics"), config.get("weighted_metrics")])
+
+    def keras_own(metric: Any) -> bool:
+        return type(metric).__module__.startswith("keras.")
+
+    for metric in compiled:
+        # Names and plain functions become Keras's MeanMetricWrapper (two variables).
+        if isinstance(metric, keras.metrics.Metric) and not keras_own(metric):
+            return False
+        if not (metric is None or isinstance(metric, str) or callable(metric)):
+            return False
+    return all(keras_own(m) for m in model.metrics)
+
+
+def _callbacks_ignore_metrics_in(callbacks: Sequence[Any], hook: str) -> bool:
+    """Whether no callback can see the model's metric variables in ``hook``: it is Keras's
+    no-op, or one of the course's callbacks that only set or read the learning rate or the
+    epoch number there."""
+    from .schedules import LearningRateLogger
+
+    known = (keras.callbacks.LearningRateScheduler, keras.callbacks.ModelCheckpoint, LearningRateLogger)
+    for cb in callbacks:
+        if not _overridden_hooks(cb, (hook,)):
+            continue
+        owner = next(c for c in type(cb).__mro__ if hook in c.__dict__)  # who defines the hook
+        if hook in vars(cb) or owner not in known:
+            return False
+    return True
 
 
 def train(
@@ -148,8 +477,40 @@ def train(
 ) -> keras.callbacks.History:
     """Fits a compiled model on ``data``'s training split, validating on its validation split.
 
-    This is ``model.fit(...)`` with a fast input pipeline (:func:`as_tf_dataset`) and quiet
-    progress (:class:`CompactProgress`). The test split is never touched.
+    This is ``model.fit(train, validation_data=val, epochs=epochs, verbose=0)`` with a fast
+    input pipeline (:func:`as_tf_dataset`: shuffled with ``seed`` every epoch, validation in
+    batches of ``max(batch_size, 512)``) and quiet progress (:class:`CompactProgress`). The test
+    split is never touched.
+
+    **Fast path.** On this course's small models, most of ``fit``'s time is Keras's work around
+    the computation: a Python round trip per batch and a whole ``evaluate`` call per epoch. So
+    ``train`` runs Keras's own ``fit`` loop itself (mirroring Keras 3.15's
+    ``TensorFlowTrainer.fit``/``evaluate``): the same ``keras.callbacks.CallbackList`` (with its
+    ``History``, attached to ``model.history``), ``model.stop_training``, the metric resets, the
+    ``on_train_begin``/``on_epoch_begin``/``on_test_begin``/``on_test_end``/``on_epoch_end``/
+    ``on_train_end`` calls with the same logs (Python floats, ``val_`` prefixes), the optimizer's
+    ``finalize_variable_values``; but each epoch is one compiled ``tf.function``: a graph loop of
+    ``model.train_step`` over the epoch's batches, then, in the same call, the metrics reset and
+    a loop of ``model.test_step`` over the validation batches (exactly what ``evaluate`` computes,
+    batch by batch). Batches come in ``fit``'s order, so the History and the weights equal
+    ``fit``'s (bit for bit on CPU in the course's tests), without Keras's per-batch and
+    per-``evaluate`` overhead (``tools/run_lessons.py --bench`` measures the speed-up on lesson
+    01's model). Callbacks that act per
+    batch are reproduced where that is exact: ``ModelCheckpoint(save_freq="epoch")`` (its batch
+    hook does nothing) and :class:`course_utils.LearningRateLogger` (the compiled loop records the
+    rate before every step). A callback that sets ``model.stop_training`` in ``on_epoch_begin``
+    still gets one batch of that epoch, as in ``fit``.
+
+    **Fallback.** ``train`` calls plain ``model.fit`` whenever it cannot guarantee the same
+    result: a callback that overrides a per-batch hook (``on_train_batch_*``, ``on_batch_*``,
+    ``on_test_batch_*``: e.g. ``TensorBoard``, ``TerminateOnNaN``, a ``LambdaCallback`` with a
+    batch function, ``ModelCheckpoint`` with an integer ``save_freq``); a model that overrides
+    ``train_step``/``test_step``/``compute_metrics`` (or ``fit``...), is not built yet, runs
+    eagerly, uses ``steps_per_execution > 1`` or a ``tf.distribute`` strategy; a visible GPU/TPU
+    (the fast path is verified on CPU only); a non-TensorFlow backend; ``keras.config``'s debug
+    limits on epochs/steps; or the environment variable ``COURSE_FAST_TRAIN=0``. A callback that
+    overrides ``on_test_begin``, or a metric that is not one of Keras's own classes, keeps the
+    fast path but runs validation as a second compiled call, after ``on_test_begin``.
 
     Args:
         model: A compiled Keras model.
@@ -196,15 +557,22 @@ def train(
             "model.compile(optimizer=..., loss='sparse_categorical_crossentropy', "
             "metrics=['accuracy']) before training it."
         )
-    train_ds = as_tf_dataset(data.x_train, data.y_train, batch_size=batch_size, shuffle=True, seed=seed)
-    val_ds = as_tf_dataset(data.x_val, data.y_val, batch_size=max(batch_size, 512))
     all_callbacks = list(callbacks or [])
     timer = CompactProgress(label=label or model.name)
     if progress:
         all_callbacks.append(timer)
+    fast = _fast_path_blocker(model, all_callbacks) is None
+    # The fast path opens its iterators inside the compiled epoch: no prefetching thread.
+    train_ds = _input_pipeline(data.x_train, data.y_train, batch_size=batch_size, shuffle=True,
+                               seed=seed, prefetch=not fast)
+    val_ds = _input_pipeline(data.x_val, data.y_val, batch_size=max(batch_size, 512), shuffle=False,
+                             seed=0, prefetch=not fast)
     start = time.perf_counter()
-    history = model.fit(train_ds, validation_data=val_ds, epochs=epochs, verbose=0, shuffle=False,
-                        callbacks=all_callbacks)
+    if fast:
+        history = _fit_fast(model, train_ds, val_ds, epochs=epochs, callbacks=all_callbacks)
+    else:
+        history = model.fit(train_ds, validation_data=val_ds, epochs=epochs, verbose=0,
+                            shuffle=False, callbacks=all_callbacks)
     history.elapsed_seconds = time.perf_counter() - start
     return history
 
@@ -462,4 +830,90 @@ def make_mystery_runs(seed: int = 0, *, epochs: int = 50) -> dict[str, dict[str,
     return {
         label: make_learning_curves(_CURVE_KINDS[k], epochs=epochs, seed=seed + i)
         for i, (label, k) in enumerate(zip("ABC", order))
+    }
+
+
+def benchmark_train_speed(
+    *,
+    dataset: str = "digits",
+    n_train: int = 150,
+    hidden_units: Sequence[int] = (512, 512),
+    epochs: int = 100,
+    batch_size: int = 32,
+    repeats: int = 3,
+    seed: int = 0,
+) -> dict[str, Any]:
+    """Times :func:`train` against plain ``model.fit`` with validation, on lesson 01's model.
+
+    Each repeat builds the same model twice (``keras.utils.set_random_seed(seed)`` first, Adam
+    1e-3) and trains one copy with ``model.fit(train_ds, validation_data=val_ds, verbose=0)``
+    on :func:`as_tf_dataset` input, the other with ``train(...)``; the two alternate (fit first
+    in even repeats, ``train`` first in odd ones) so that both see the same machine load. Each
+    time covers the whole call (input pipeline, tracing, every epoch); model building is not
+    timed. Used by ``tools/run_lessons.py --bench``; not part of the lessons' API.
+
+    Args:
+        dataset, n_train: Passed to :func:`course_utils.load_dataset` (lesson 01: digits, 150).
+        hidden_units: The MLP's hidden layers (lesson 01: ``(512, 512)``).
+        epochs, batch_size: Training length and batch size (lesson 01: 100, 32).
+        repeats: Timed pairs; the best time of each is kept.
+        seed: Seed of the weights, the shuffling and the data subset.
+
+    Returns:
+        A dict with ``fit_seconds`` and ``train_seconds`` (best of ``repeats``), ``ratio``
+        (``fit_seconds / train_seconds``), every time (``fit_all``, ``train_all``), the largest
+        difference between the two runs' per-epoch histories (``max_history_difference``),
+        ``fast_path`` (whether ``train`` took its fast path, or else why not) and the setup.
+    """
+    from .data import load_dataset
+    from .models import build_mlp
+
+    repeats = check_positive_int("repeats", repeats)
+    data = load_dataset(dataset, n_train=n_train, seed=seed)
+
+    def build() -> Any:
+        keras.utils.set_random_seed(seed)
+        model = build_mlp(data.input_shape, data.num_classes, tuple(hidden_units), seed=seed,
+                          name="bench")
+        model.compile(optimizer=keras.optimizers.Adam(1e-3), loss="sparse_categorical_crossentropy",
+                      metrics=["accuracy"])
+        return model
+
+    def run_fit() -> tuple[float, dict[str, list[float]]]:
+        model = build()
+        start = time.perf_counter()
+        train_ds = as_tf_dataset(data.x_train, data.y_train, batch_size=batch_size, shuffle=True, seed=seed)
+        val_ds = as_tf_dataset(data.x_val, data.y_val, batch_size=max(batch_size, 512))
+        history = model.fit(train_ds, validation_data=val_ds, epochs=epochs, verbose=0, shuffle=False)
+        return time.perf_counter() - start, history.history
+
+    def run_train() -> tuple[float, dict[str, list[float]]]:
+        model = build()
+        start = time.perf_counter()
+        history = train(model, data, epochs=epochs, batch_size=batch_size, progress=False, seed=seed)
+        return time.perf_counter() - start, history.history
+
+    fit_times: list[float] = []
+    train_times: list[float] = []
+    difference = 0.0
+    for r in range(repeats):
+        order = (run_fit, run_train) if r % 2 == 0 else (run_train, run_fit)
+        results = {fn: fn() for fn in order}
+        (fit_s, fit_h), (train_s, train_h) = results[run_fit], results[run_train]
+        fit_times.append(fit_s)
+        train_times.append(train_s)
+        difference = max([difference] + [float(np.max(np.abs(np.subtract(fit_h[k], train_h[k]))))
+                                         for k in fit_h])
+    blocker = _fast_path_blocker(build(), [])
+    return {
+        "model": f"{dataset} n_train={n_train}, MLP {'x'.join(map(str, hidden_units))}, "
+                 f"batch {batch_size}, {epochs} epochs, Adam",
+        "fit_seconds": round(min(fit_times), 3),
+        "train_seconds": round(min(train_times), 3),
+        "ratio": round(min(fit_times) / min(train_times), 2),
+        "fit_all": [round(t, 3) for t in fit_times],
+        "train_all": [round(t, 3) for t in train_times],
+        "max_history_difference": difference,
+        "fast_path": True if blocker is None else blocker,
+        "repeats": repeats,
     }

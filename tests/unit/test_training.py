@@ -362,3 +362,371 @@ def test_train_rejects_data_that_is_not_a_dataset():
     with pytest.raises(ValueError, match="load_dataset") as info:
         train(model, (np.zeros((6, 4), "float32"), np.zeros(6, "int64")), epochs=1)
     assert "tuple" in str(info.value)
+
+
+# ---------------------------------------------------------------------------------------------
+# train's fast path against plain model.fit
+# ---------------------------------------------------------------------------------------------
+# Each test trains two copies of one model from the same seed: one through `train` (its fast
+# path: one compiled call per epoch) and one through plain `model.fit` on the same tf.data input,
+# and compares what a learner can see: the History, the weights, the callbacks' effects.
+
+from course_utils import LearningRateLogger  # noqa: E402
+from course_utils import training as training_module  # noqa: E402
+
+HISTORY_KEYS = ["accuracy", "loss", "val_accuracy", "val_loss"]
+
+
+@pytest.fixture
+def fit_calls(monkeypatch):
+    """Counts calls of keras.Model.fit (the fallback) while delegating to it."""
+    calls = []
+    original = keras.Model.fit
+
+    def counting_fit(self, *args, **kwargs):
+        calls.append(self.name)
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(keras.Model, "fit", counting_fit)
+    return calls
+
+
+def _seeded_model(data, *, hidden=(32,), seed=0, optimizer=None, metrics=("accuracy",),
+                  compile_kwargs=None, **build_kwargs):
+    keras.utils.set_random_seed(seed)
+    model = build_mlp(data.input_shape, data.num_classes, hidden, seed=seed, name="twin",
+                      **build_kwargs)
+    model.compile(optimizer=optimizer() if optimizer else keras.optimizers.Adam(1e-3),
+                  loss="sparse_categorical_crossentropy",
+                  metrics=metrics() if callable(metrics) else list(metrics),
+                  **(compile_kwargs or {}))
+    return model
+
+
+def _plain_fit(model, data, *, epochs, batch_size=32, callbacks=(), seed=0):
+    """What `train` did before its fast path: model.fit on as_tf_dataset input."""
+    train_ds = as_tf_dataset(data.x_train, data.y_train, batch_size=batch_size, shuffle=True, seed=seed)
+    val_ds = as_tf_dataset(data.x_val, data.y_val, batch_size=max(batch_size, 512))
+    return model.fit(train_ds, validation_data=val_ds, epochs=epochs, verbose=0, shuffle=False,
+                     callbacks=list(callbacks))
+
+
+def _twins(data, *, epochs, batch_size=32, callbacks=lambda: [], seed=0, **model_kwargs):
+    """(fast model, fast history, fit model, fit history, fast callbacks, fit callbacks)."""
+    fast_cbs, fit_cbs = callbacks(), callbacks()
+    fast_model = _seeded_model(data, seed=seed, **model_kwargs)
+    assert training_module._fast_path_blocker(fast_model, fast_cbs) is None
+    fast = train(fast_model, data, epochs=epochs, batch_size=batch_size, callbacks=fast_cbs,
+                 progress=False, seed=seed)
+    assert "_course_fast_functions" in vars(fast_model)  # the fast path ran
+    fit_model = _seeded_model(data, seed=seed, **model_kwargs)
+    ref = _plain_fit(fit_model, data, epochs=epochs, batch_size=batch_size, callbacks=fit_cbs, seed=seed)
+    return fast_model, fast, fit_model, ref, fast_cbs, fit_cbs
+
+
+def _assert_same_history(fast, ref):
+    assert list(fast.history) == list(ref.history)
+    for key, values in ref.history.items():
+        assert len(fast.history[key]) == len(values), key
+        np.testing.assert_allclose(fast.history[key], values, rtol=1e-5, atol=1e-6, err_msg=key)
+    assert fast.epoch == ref.epoch
+    assert fast.params == ref.params
+
+
+def _assert_same_weights(model_a, model_b):
+    for a, b in zip(model_a.get_weights(), model_b.get_weights(), strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+
+
+def test_fast_path_matches_fit(digits100, fit_calls):
+    fast_model, fast, fit_model, ref, _, _ = _twins(digits100, epochs=5)
+    assert fit_calls == ["twin"]  # only the reference called fit
+    assert sorted(fast.history) == HISTORY_KEYS
+    _assert_same_history(fast, ref)
+    _assert_same_weights(fast_model, fit_model)
+    assert all(type(v) is float for vals in fast.history.values() for v in vals)
+    assert fast.params == {"verbose": 0, "epochs": 5, "steps": 4}
+    assert fast_model.history is fast and isinstance(fast, keras.callbacks.History)
+    assert fast.elapsed_seconds > 0
+    assert int(fast_model.optimizer.iterations) == int(fit_model.optimizer.iterations) == 5 * 4
+    assert fast_model.train_function is not None and fast_model.stop_training is False
+    # The metrics hold what evaluate left in them: the last validation pass.
+    np.testing.assert_allclose(float(fast_model.metrics[0].result()), fast.history["val_loss"][-1], rtol=1e-6)
+
+
+@pytest.mark.parametrize("build_kwargs", [{"dropout": 0.3, "kernel_regularizer": keras.regularizers.L2(1e-3)},
+                                          {"batch_norm": True},
+                                          {"batch_norm": "after", "dropout": 0.2},
+                                          {"dropout": 0.2, "compile_kwargs": {"jit_compile": True}}],
+                         ids=["dropout+l2", "batch-norm", "bn-after+dropout", "xla"])
+def test_fast_path_matches_fit_with_dropout_batch_norm_and_penalties(digits100, build_kwargs):
+    fast_model, fast, fit_model, ref, _, _ = _twins(digits100, epochs=4, batch_size=25, **build_kwargs)
+    _assert_same_history(fast, ref)
+    _assert_same_weights(fast_model, fit_model)  # includes BN's moving statistics
+
+
+def test_validation_equals_evaluate_over_several_batches(digits100):
+    """evaluate averages per-batch losses weighted by batch size; the compiled loop does too."""
+    fast_model = _seeded_model(digits100)
+    fit_model = _seeded_model(digits100)
+    pipe = training_module._input_pipeline
+    train_ds = pipe(digits100.x_train, digits100.y_train, batch_size=32, shuffle=True, seed=0, prefetch=False)
+    val_ds = pipe(digits100.x_val, digits100.y_val, batch_size=100, shuffle=False, seed=0, prefetch=False)
+    fast = training_module._fit_fast(fast_model, train_ds, val_ds, epochs=3, callbacks=[])
+    ref = fit_model.fit(as_tf_dataset(digits100.x_train, digits100.y_train, batch_size=32, shuffle=True),
+                        validation_data=as_tf_dataset(digits100.x_val, digits100.y_val, batch_size=100),
+                        epochs=3, verbose=0, shuffle=False)
+    _assert_same_history(fast, ref)
+    values = fit_model.evaluate(as_tf_dataset(digits100.x_val, digits100.y_val, batch_size=100),
+                                verbose=0, return_dict=True)
+    np.testing.assert_allclose(fast.history["val_loss"][-1], values["loss"], rtol=1e-6)
+    np.testing.assert_allclose(fast.history["val_accuracy"][-1], values["accuracy"], rtol=1e-6)
+
+
+def test_early_stopping_stops_at_the_same_epoch_and_restores_the_same_weights(digits100):
+    def callbacks():
+        return [keras.callbacks.EarlyStopping(monitor="val_loss", patience=2, restore_best_weights=True)]
+
+    fast_model, fast, fit_model, ref, fast_cbs, fit_cbs = _twins(
+        digits100, epochs=40, hidden=(64,), optimizer=lambda: keras.optimizers.Adam(2e-2),
+        callbacks=callbacks)
+    assert 0 < fit_cbs[0].stopped_epoch < 39  # it did stop early
+    assert fast_cbs[0].stopped_epoch == fit_cbs[0].stopped_epoch
+    assert fast_cbs[0].best_epoch == fit_cbs[0].best_epoch
+    _assert_same_history(fast, ref)
+    _assert_same_weights(fast_model, fit_model)
+
+
+def test_reduce_lr_on_plateau_cuts_at_the_same_epochs(digits100):
+    def callbacks():
+        return [keras.callbacks.ReduceLROnPlateau(monitor="val_loss", factor=0.5, patience=1,
+                                                  min_delta=0.05),
+                LearningRateLogger(every="epoch")]
+
+    fast_model, fast, fit_model, ref, fast_cbs, fit_cbs = _twins(
+        digits100, epochs=12, optimizer=lambda: keras.optimizers.Adam(1e-2), callbacks=callbacks)
+    rates = ref.history["learning_rate"]
+    assert len(set(rates)) > 2  # at least two cuts
+    _assert_same_history(fast, ref)
+    assert fast_cbs[1].learning_rates == fit_cbs[1].learning_rates
+    assert fast_cbs[1].steps == fit_cbs[1].steps and fast_cbs[1].epochs == fit_cbs[1].epochs
+    _assert_same_weights(fast_model, fit_model)
+
+
+@pytest.mark.parametrize("schedule", [lambda epoch: 1e-2 * 0.5 ** epoch,
+                                      lambda epoch, lr: lr if epoch < 2 else lr * 0.1],
+                         ids=["schedule(epoch)", "schedule(epoch, lr)"])
+def test_learning_rate_scheduler(digits100, schedule):
+    def callbacks():
+        return [keras.callbacks.LearningRateScheduler(schedule), LearningRateLogger(every="batch")]
+
+    fast_model, fast, fit_model, ref, fast_cbs, fit_cbs = _twins(digits100, epochs=5, callbacks=callbacks)
+    _assert_same_history(fast, ref)
+    assert len(set(ref.history["learning_rate"])) > 1
+    assert fast_cbs[1].learning_rates == fit_cbs[1].learning_rates  # read before every batch
+    assert fast_cbs[1].steps == fit_cbs[1].steps == list(range(20))
+    assert fast_cbs[1].epochs == fit_cbs[1].epochs
+    _assert_same_weights(fast_model, fit_model)
+
+
+def test_learning_rate_logger_with_a_schedule_object(digits100):
+    def optimizer():
+        return keras.optimizers.Adam(keras.optimizers.schedules.CosineDecay(1e-2, decay_steps=12))
+
+    loggers = lambda: [LearningRateLogger(every="batch"), LearningRateLogger(every="epoch")]  # noqa: E731
+    *_, fast_cbs, fit_cbs = _twins(digits100, epochs=3, optimizer=optimizer, callbacks=loggers)
+    for fast_logger, fit_logger in zip(fast_cbs, fit_cbs):
+        np.testing.assert_allclose(fast_logger.learning_rates, fit_logger.learning_rates, rtol=1e-6)
+        assert fast_logger.steps == fit_logger.steps and fast_logger.epochs == fit_logger.epochs
+    assert len(fast_cbs[0].learning_rates) == 12 and len(fast_cbs[1].learning_rates) == 3
+
+
+def test_model_checkpoint_saves_the_same_model(digits100, tmp_path):
+    paths = iter([tmp_path / "fast.keras", tmp_path / "fit.keras"])
+
+    def callbacks():
+        return [keras.callbacks.ModelCheckpoint(str(next(paths)), monitor="val_loss", save_best_only=True)]
+
+    fast_model, fast, fit_model, ref, _, _ = _twins(digits100, epochs=4, callbacks=callbacks)
+    _assert_same_history(fast, ref)
+    saved_fast = keras.saving.load_model(tmp_path / "fast.keras")
+    saved_fit = keras.saving.load_model(tmp_path / "fit.keras")
+    _assert_same_weights(saved_fast, saved_fit)
+    for a, b in zip(saved_fast.optimizer.variables, saved_fit.optimizer.variables, strict=True):
+        np.testing.assert_allclose(np.asarray(a), np.asarray(b), rtol=1e-5, atol=1e-7)
+    assert "_course_fast_functions" not in vars(saved_fast)
+
+
+class _StopAt(keras.callbacks.Callback):
+    """Sets model.stop_training in on_epoch_end (after `end`) or on_epoch_begin (at `begin`)."""
+
+    def __init__(self, end=None, begin=None):
+        super().__init__()
+        self.end, self.begin, self.seen = end, begin, []
+
+    def on_epoch_begin(self, epoch, logs=None):
+        if epoch == self.begin:
+            self.model.stop_training = True
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.seen.append((epoch, sorted(logs)))
+        if epoch == self.end:
+            self.model.stop_training = True
+
+
+@pytest.mark.parametrize("where", [{"end": 1}, {"begin": 2}], ids=["on_epoch_end", "on_epoch_begin"])
+def test_custom_callback_that_sets_stop_training(digits100, where):
+    fast_model, fast, fit_model, ref, fast_cbs, fit_cbs = _twins(
+        digits100, epochs=6, callbacks=lambda: [_StopAt(**where)])
+    _assert_same_history(fast, ref)
+    assert fast_cbs[0].seen == fit_cbs[0].seen
+    # Stopping in on_epoch_begin still runs one batch of that epoch, as fit does.
+    assert int(fast_model.optimizer.iterations) == int(fit_model.optimizer.iterations)
+    assert int(fit_model.optimizer.iterations) == (8 if "end" in where else 9)
+    _assert_same_weights(fast_model, fit_model)
+
+
+class _TestHooks(keras.callbacks.Callback):
+    """Records on_test_begin/on_test_end (fit calls them around each validation pass) and what
+    the loss metric holds in on_epoch_begin and on_test_begin."""
+
+    def __init__(self):
+        super().__init__()
+        self.events = []
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.events.append(("epoch", float(self.model.metrics[0].result())))
+
+    def on_test_begin(self, logs=None):
+        self.events.append(("begin", float(self.model.metrics[0].result())))
+
+    def on_test_end(self, logs=None):
+        self.events.append(("end", sorted(logs)))
+
+
+def test_hooks_that_see_the_metrics_and_a_custom_metric_keep_fits_resets(digits100):
+    class Counted(keras.metrics.Mean):  # not one of Keras's own classes
+        def update_state(self, y_true, y_pred, sample_weight=None):
+            return super().update_state(keras.ops.max(y_pred, axis=-1))
+
+    def callbacks():
+        return [_TestHooks()]
+
+    ignore = training_module._callbacks_ignore_metrics_in
+    assert not ignore(callbacks(), "on_test_begin") and not ignore(callbacks(), "on_epoch_begin")
+    known = [keras.callbacks.LearningRateScheduler(lambda e: 0.1), LearningRateLogger(),
+             keras.callbacks.ModelCheckpoint("x.keras"), keras.callbacks.EarlyStopping(), CompactProgress()]
+    assert ignore(known, "on_epoch_begin") and ignore(known, "on_test_begin")
+    assert training_module._metrics_reset_in_graph(_seeded_model(digits100))
+    assert not training_module._metrics_reset_in_graph(
+        _seeded_model(digits100, metrics=lambda: ["accuracy", Counted(name="confidence")]))
+    fast_model, fast, fit_model, ref, fast_cbs, fit_cbs = _twins(digits100, epochs=3, callbacks=callbacks)
+    _assert_same_history(fast, ref)
+    assert fast_cbs[0].events == fit_cbs[0].events and len(fit_cbs[0].events) == 9
+    assert [v for kind, v in fit_cbs[0].events if kind == "epoch"] == [0.0, 0.0, 0.0]  # reset first
+    *_, fast, _, ref, _, _ = _twins(digits100, epochs=3,
+                                    metrics=lambda: ["accuracy", Counted(name="confidence")])
+    _assert_same_history(fast, ref)
+    assert "val_confidence" in fast.history
+
+
+def test_training_again_continues_like_fit(digits100):
+    fast_model = _seeded_model(digits100)
+    fit_model = _seeded_model(digits100)
+    train(fast_model, digits100, epochs=2, progress=False)
+    functions = vars(fast_model)["_course_fast_functions"]
+    fast = train(fast_model, digits100, epochs=2, progress=False)
+    assert vars(fast_model)["_course_fast_functions"] is functions  # compiled once, reused
+    _plain_fit(fit_model, digits100, epochs=2)
+    ref = _plain_fit(fit_model, digits100, epochs=2)
+    _assert_same_history(fast, ref)
+    _assert_same_weights(fast_model, fit_model)
+    fast_model.compile(optimizer="sgd", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    train(fast_model, digits100, epochs=1, progress=False)
+    assert vars(fast_model)["_course_fast_functions"] is not functions  # compile starts afresh
+
+
+class _PerBatch(keras.callbacks.Callback):
+    def __init__(self):
+        super().__init__()
+        self.batches = 0
+
+    def on_train_batch_end(self, batch, logs=None):
+        self.batches += 1
+
+
+def test_batch_level_callback_falls_back_to_fit(digits100, fit_calls):
+    counter = _PerBatch()
+    lam = keras.callbacks.LambdaCallback(on_train_batch_begin=lambda batch, logs: None)
+    model = _seeded_model(digits100)
+    assert "on_train_batch_end" in training_module._fast_path_blocker(model, [counter])
+    assert "on_train_batch_begin" in training_module._fast_path_blocker(model, [lam])
+    history = train(model, digits100, epochs=2, callbacks=[counter], progress=False)
+    assert fit_calls == ["twin"]
+    assert counter.batches == 2 * 4
+    assert "_course_fast_functions" not in vars(model)
+    ref_model = _seeded_model(digits100)
+    _assert_same_history(history, _plain_fit(ref_model, digits100, epochs=2))
+
+
+class _OnBatchBegin(keras.callbacks.Callback):
+    def on_batch_begin(self, batch, logs=None):
+        pass
+
+
+class _OnTestBatchEnd(keras.callbacks.Callback):
+    def on_test_batch_end(self, batch, logs=None):
+        pass
+
+
+class _CustomStep(keras.Sequential):
+    def train_step(self, data):
+        return super().train_step(data)
+
+
+@pytest.mark.parametrize(("make", "fragment"), [
+    (lambda m: (m, [_OnBatchBegin()]), "on_batch_begin"),
+    (lambda m: (m, [_OnTestBatchEnd()]), "on_test_batch_end"),
+    (lambda m: (m, [keras.callbacks.TerminateOnNaN()]), "on_batch_end"),
+    (lambda m: (m, [keras.callbacks.ModelCheckpoint("x.keras", save_freq=2)]), "on_train_batch_end"),
+    (lambda m: (m, [keras.callbacks.TensorBoard()]), "TensorBoard"),
+])
+def test_fast_path_blockers_for_callbacks(digits100, make, fragment):
+    model, callbacks = make(_seeded_model(digits100))
+    reason = training_module._fast_path_blocker(model, callbacks)
+    assert reason is not None and fragment in reason
+    assert training_module._fast_path_blocker(
+        model, [keras.callbacks.ModelCheckpoint("x.keras"), keras.callbacks.EarlyStopping(),
+                LearningRateLogger(), keras.callbacks.CSVLogger("x.csv"), CompactProgress()]) is None
+
+
+def test_fast_path_blockers_for_models(digits100, monkeypatch):
+    blocker = training_module._fast_path_blocker
+    assert "eagerly" in blocker(_seeded_model(digits100, compile_kwargs={"run_eagerly": True}), [])
+    assert "steps_per_execution" in blocker(
+        _seeded_model(digits100, compile_kwargs={"steps_per_execution": 2}), [])
+    custom = _CustomStep([keras.Input(digits100.input_shape), keras.layers.Flatten(),
+                          keras.layers.Dense(digits100.num_classes, activation="softmax")])
+    custom.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+    assert "train_step" in blocker(custom, [])
+    unbuilt = keras.Sequential([keras.layers.Flatten(), keras.layers.Dense(3)])
+    unbuilt.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+    assert "not built" in blocker(unbuilt, [])
+    monkeypatch.setenv(training_module.FAST_TRAIN_ENV, "0")
+    assert training_module.FAST_TRAIN_ENV in blocker(_seeded_model(digits100), [])
+
+
+def test_custom_train_step_model_trains_through_fit(digits100, fit_calls):
+    keras.utils.set_random_seed(0)
+    custom = _CustomStep([keras.Input(digits100.input_shape), keras.layers.Flatten(),
+                          keras.layers.Dense(digits100.num_classes, activation="softmax")], name="custom")
+    custom.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    history = train(custom, digits100, epochs=2, progress=False)
+    assert fit_calls == ["custom"] and sorted(history.history) == HISTORY_KEYS
+
+
+def test_docstring_examples_run():
+    import doctest
+
+    failures, tried = doctest.testmod(training_module, optionflags=doctest.ELLIPSIS)
+    assert tried > 20 and failures == 0
