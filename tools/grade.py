@@ -129,6 +129,8 @@ def worker(notebook: str, autograder: str, fd: str, cpu_seconds: str) -> int:
                     report["cell_errors"].append({"cell": index, "ename": str(output.get("ename", ""))[:100],
                                                   "evalue": str(output.get("evalue", ""))[:300],
                                                   "first_line": first[0][:80] if first else ""})
+    own, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    report["cpu_seconds"] = own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime  # the kernel's, once reaped
     data = json.dumps(report).encode()
     while data:
         data = data[os.write(result_fd, data):]
@@ -255,8 +257,11 @@ def validate_report(report: Any, questions: dict[str, float]) -> dict[str, Any]:
             raise Invalid(f"{where} is not text")
         return value
 
-    if not isinstance(report, dict) or set(report) != {"questions", "cell_errors", "error"}:
+    if not isinstance(report, dict) or set(report) - {"cpu_seconds"} != {"questions", "cell_errors", "error"}:
         raise Invalid("the report is not the worker's format")
+    cpu = report.get("cpu_seconds", 0.0)
+    if isinstance(cpu, bool) or not isinstance(cpu, (int, float)) or not math.isfinite(cpu) or cpu < 0:
+        raise Invalid("malformed CPU time")
     if report["error"] is not None:
         text(report["error"], "the error")
     graded = report["questions"]
@@ -443,6 +448,7 @@ def grade_one(source: Path, lesson: str, ag_zip: Path, params: dict | None, time
             row["notes"].append(f"The grader's report failed validation ({str(exc)[:150]}), so no score counts.")
             return row
         row["questions"], row["cell_errors"] = report["questions"], report["cell_errors"]
+        row["reported_cpu"] = float(report.get("cpu_seconds", 0.0))  # informational only
         if report["error"]:
             row["status"] = "error: " + explain(report["error"])
         return row
@@ -451,7 +457,7 @@ def grade_one(source: Path, lesson: str, ag_zip: Path, params: dict | None, time
             kill_sandbox(proc, sandboxed)
         row["seconds"] = round(time.perf_counter() - start, 1)
         usage = resource.getrusage(resource.RUSAGE_CHILDREN)  # the worker and its kernel, once reaped
-        row["cpu_seconds"] = round(usage.ru_utime + usage.ru_stime - cpu_before, 1)
+        row["cpu_seconds"] = round(max(usage.ru_utime + usage.ru_stime - cpu_before, row.get("reported_cpu", 0.0)), 1)
         shutil.rmtree(workdir, ignore_errors=True)
 
 
