@@ -638,6 +638,8 @@ def main(argv: list[str] | None = None) -> int:
             writer = csv.writer(fh)
             if fh.tell() == 0:
                 writer.writerow(header)
+                fh.flush()
+                os.fsync(fh.fileno())
             for f in todo:
                 print(f"  {f.name:<40}", end=" ", flush=True)
                 try:
