@@ -17,8 +17,8 @@ Each submission is graded by ``otter run`` against the lesson's autograder (buil
 solutions/) inside a bubblewrap sandbox (``bwrap``): no network, its own process namespace (every
 process the notebook starts dies with it, detached ones included), a read-only system and virtual
 environment, the repository, the output folder, the other submissions and the home folders
-hidden, a private /tmp and HOME, a writable folder holding only this submission and the
-autograder zip, resource limits (memory, processes, file size, CPU time) and a time limit. The
+hidden, a private /tmp (2 GiB at most, in memory: HOME and a copy of this submission and of the
+autograder zip; nothing of the host is writable), resource limits (memory, processes, file size, CPU time) and a time limit. The
 worker hands its results to this process through a pipe, not a file, and every score is checked
 (the autograder's questions exactly, each score a number between 0 and the question's points)
 before it is written; anything else is ``invalid result`` with zeros. Without a usable ``bwrap``
@@ -82,6 +82,7 @@ FILE_SIZE_LIMIT = 200 << 20   # bytes, the largest file a submission may write
 RESULT_CAP = 4 << 20          # bytes read from the worker's result pipe
 LOG_CAP = 64 << 10            # bytes of the worker's output kept (its tail)
 FEEDBACK_CAP = 20_000         # characters per feedback file
+TMP_SIZE = 2 << 30            # bytes: the sandbox's private /tmp (its only writable place, in memory)
 SANDBOX_HELP = ("Install it (Debian/Ubuntu: apt-get install bubblewrap) and make sure it can create namespaces, "
                 "or pass --unsafe-no-sandbox to grade without one (learner code then runs with your rights).")
 
@@ -310,25 +311,29 @@ def sandbox_available() -> str | None:
     return None
 
 
-def sandbox_command(work: Path, grader_dir: Path, hidden: list[Path]) -> list[str]:
+def sandbox_command(notebook_fd: int, notebook: str, grader_fd: int, zip_fd: int, hidden: list[Path]) -> list[str]:
     """The bwrap command line: read-only system, the given folders hidden under empty tmpfs, the
-    interpreter, the venv and course_utils visible read-only, the grader at /tmp/grader (read-only),
-    this submission's folder writable at /tmp/submission."""
+    interpreter, the venv and course_utils visible read-only, a private /tmp (at most TMP_SIZE
+    bytes) holding HOME and /tmp/submission: a copy of the notebook (writable) and of the
+    autograder zip (read-only); the grader's code read-only at /tmp/grader/grade.py. Nothing of
+    the host is writable."""
     cmd = [shutil.which("bwrap") or "bwrap", "--unshare-all", "--die-with-parent", "--new-session",
-           "--ro-bind", "/", "/", "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp", "--dir", "/tmp/home"]
+           "--ro-bind", "/", "/", "--proc", "/proc", "--dev", "/dev", "--size", str(TMP_SIZE), "--tmpfs", "/tmp",
+           "--dir", "/tmp/home", "--dir", "/tmp/submission", "--dir", "/tmp/grader"]
     seen: set[Path] = set()
     for folder in sorted({p.resolve() for p in hidden if p.exists()}, key=lambda p: len(p.parts)):
         if folder in (Path("/"), Path("/tmp")) or Path("/tmp") in folder.parents:
             continue  # / is the system (read-only); /tmp is already a private tmpfs
         if folder.is_dir() and not any(s in folder.parents for s in seen):
             seen.add(folder)
-            cmd += ["--tmpfs", str(folder)]
+            cmd += ["--size", str(1 << 20), "--tmpfs", str(folder)]
     visible = [Path(sys.base_prefix).resolve(), Path(sys.prefix).resolve(), (ROOT / "course_utils").resolve()]
     for folder in visible:
         if folder.exists() and any(s == folder or s in folder.parents for s in seen):
             cmd += ["--ro-bind", str(folder), str(folder)]
-    return cmd + ["--ro-bind", str(grader_dir), "/tmp/grader", "--bind", str(work), "/tmp/submission",
-                  "--chdir", "/tmp/submission", "--"]
+    return cmd + ["--file", str(notebook_fd), f"/tmp/submission/{notebook}",
+                  "--ro-bind-data", str(zip_fd), "/tmp/submission/autograder.zip",
+                  "--ro-bind-data", str(grader_fd), "/tmp/grader/grade.py", "--chdir", "/tmp/submission", "--"]
 
 
 class _Reader(threading.Thread):
@@ -396,29 +401,31 @@ def grade_one(source: Path, lesson: str, ag_zip: Path, params: dict | None, time
         grader_dir = workdir / "grader"
         grader_dir.mkdir()
         shutil.copyfile(Path(__file__).resolve(), grader_dir / "grade.py")
-        shutil.copyfile(ag_zip, work / "autograder.zip")
+        inputs = []  # files handed to bwrap, which copies them into the sandbox
         cpu_limit = int(timeout * (os.cpu_count() or 1) + 60)
         env = {"PATH": str(Path(sys.executable).parent) + os.pathsep + "/usr/local/bin:/usr/bin:/bin",
                "LANG": os.environ.get("LANG", "C.UTF-8"), "MPLBACKEND": "Agg", "TF_CPP_MIN_LOG_LEVEL": "2",
                "PYTHONDONTWRITEBYTECODE": "1"}
         if sandboxed:
             env.update(HOME="/tmp/home", TMPDIR="/tmp")
-            cmd = sandbox_command(work, grader_dir, hidden) + [
+            inputs = [os.open(path, os.O_RDONLY) for path in (notebook, grader_dir / "grade.py", ag_zip)]
+            cmd = sandbox_command(inputs[0], notebook.name, inputs[1], inputs[2], hidden) + [
                 sys.executable, "/tmp/grader/grade.py", "--worker", f"/tmp/submission/{notebook.name}",
                 "/tmp/submission/autograder.zip"]
         else:
             tmp = workdir / "tmp"
             tmp.mkdir()
             env.update(HOME=str(tmp), TMPDIR=str(tmp))
+            shutil.copyfile(ag_zip, work / "autograder.zip")
             cmd = [sys.executable, str(grader_dir / "grade.py"), "--worker", str(notebook), str(work / "autograder.zip")]
         result_r, result_w = os.pipe()
         log_r, log_w = os.pipe()
         try:
             proc = subprocess.Popen(cmd + [str(result_w), str(cpu_limit)], cwd=work, env=env, stdin=subprocess.DEVNULL,
-                                    stdout=log_w, stderr=log_w, pass_fds=(result_w,), start_new_session=True)
+                                    stdout=log_w, stderr=log_w, pass_fds=(result_w, *inputs), start_new_session=True)
         finally:
-            os.close(result_w)
-            os.close(log_w)
+            for fd in (result_w, log_w, *inputs):
+                os.close(fd)
         result, log = _Reader(result_r, RESULT_CAP, "head"), _Reader(log_r, LOG_CAP, "tail")
         try:
             proc.wait(timeout=timeout)
