@@ -52,7 +52,14 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e ".[$(EXTRAS)]"
 	@touch $(STAMP)
 
-setup: $(STAMP)
+# JupyterLab settings for the course's own JupyterLab (make lab): wrap long code lines, so that a
+# learner with a narrow window or the file browser open sees every line of a cell.
+LAB_SETTINGS := $(VENV)/share/jupyter/lab/settings/overrides.json
+$(LAB_SETTINGS): tools/lab/overrides.json $(STAMP)
+	@mkdir -p $(dir $@)
+	cp tools/lab/overrides.json $@
+
+setup: $(STAMP) $(LAB_SETTINGS)
 
 run: setup
 	$(PY) tools/run_lessons.py --html $(PARAMS)
@@ -94,8 +101,8 @@ autograder: setup
 	$(PY) tools/sync_notebooks.py --check
 	@ls -1 build/autograder/*.zip
 
-# Grade a folder of submitted notebooks without Docker (tools/grade.py): one subprocess, temporary
-# folder and time limit per submission; writes build/grades.csv and build/feedback/<name>.txt.
+# Grade a folder of submitted notebooks without Docker (tools/grade.py): one bubblewrap sandbox and
+# time limit per submission; writes build/grades.csv and build/feedback/<file name>.txt.
 grade: setup
 	@test -n "$(SUBMISSIONS)" || { echo "Usage: make grade SUBMISSIONS=path/to/folder [LESSON=09] [TIMEOUT=600]"; exit 2; }
 	$(PY) tools/grade.py "$(SUBMISSIONS)" $(if $(LESSON),--lesson $(LESSON)) $(if $(TIMEOUT),--timeout $(TIMEOUT))

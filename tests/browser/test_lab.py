@@ -87,6 +87,7 @@ STATE_JS = """() => {
 CELLS_JS = """() => Array.from(document.querySelectorAll('%(panel)s .jp-Cell')).map(cell => ({
   type: cell.classList.contains('jp-CodeCell') ? 'code' : (cell.classList.contains('jp-MarkdownCell') ? 'markdown' : 'raw'),
   prompt: (cell.querySelector('.jp-InputArea-prompt') || {textContent: ''}).textContent.trim(),
+  wraps: !!cell.querySelector('.jp-InputArea-editor .cm-lineWrapping'),
   outputs: Array.from(cell.querySelectorAll('.jp-OutputArea-output')).map(o => {
     const typed = o.matches('[data-mime-type]') ? o : o.querySelector('[data-mime-type]');
     return {mime: typed ? typed.getAttribute('data-mime-type') : null,
@@ -289,6 +290,17 @@ def test_run_all_cells_runs_every_code_cell_without_an_error(lesson, runs):
     not_run = [_where(run, i) for i, c in enumerate(run.cells)
                if c["type"] == "code" and run.sources[i][1].strip() and not re.search(r"\[\d+\]", c["prompt"])]
     assert not not_run, "code cells Run All Cells did not execute: " + ", ".join(not_run)
+
+
+@pytest.mark.parametrize("lesson", LESSONS)
+def test_code_cells_wrap_long_lines(lesson, runs):
+    """make setup installs tools/lab/overrides.json (lineWrap) into the course's JupyterLab: a
+    code line longer than the column stays readable instead of running off the right edge."""
+    run = runs(lesson)
+    unwrapped = [_where(run, i) for i, c in enumerate(run.cells) if c["type"] == "code" and not c.get("wraps")]
+    assert not unwrapped, ("code cells whose editor does not wrap long lines (is "
+                           ".venv/share/jupyter/lab/settings/overrides.json missing? run make setup): "
+                           + ", ".join(unwrapped[:5]))
 
 
 @pytest.mark.parametrize("lesson", LESSONS)
