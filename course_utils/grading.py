@@ -420,6 +420,17 @@ def expect_at_least(name: str, value: Any, threshold: float, *, hint: str = "") 
     return got
 
 
+
+def _expect_a_filled_dict(name: str, mapping: Any, wanted: list[Any]) -> None:
+    """Raises the learner-facing message when ``mapping`` is unanswered, not a dict, or empty."""
+    expect_answered(name, mapping, f"a dict with the keys {wanted}")
+    if not isinstance(mapping, dict):
+        raise AssertionError(
+            f"{name} should be a dict with the keys {wanted}; it is {type(mapping).__name__} {_short(mapping)}."
+        )
+    if not mapping and wanted:
+        raise AssertionError(f"{name} is still empty: fill it in (it needs the keys {wanted}).")
+
 def expect_keys(name: str, mapping: Any, keys: Iterable[Any]) -> dict[Any, Any]:
     """Asserts that ``mapping`` is a dict with exactly ``keys``; names missing and extra keys.
 
@@ -441,13 +452,7 @@ def expect_keys(name: str, mapping: Any, keys: Iterable[Any]) -> dict[Any, Any]:
     {0.0: 0.8, 0.5: 0.9}
     """
     wanted = list(keys)
-    expect_answered(name, mapping, f"a dict with the keys {wanted}")
-    if not isinstance(mapping, dict):
-        raise AssertionError(
-            f"{name} should be a dict with the keys {wanted}; it is {type(mapping).__name__} {_short(mapping)}."
-        )
-    if not mapping and wanted:
-        raise AssertionError(f"{name} is still empty: fill it in (it needs the keys {wanted}).")
+    _expect_a_filled_dict(name, mapping, wanted)
     missing = [k for k in wanted if k not in mapping]
     extra = [k for k in mapping if k not in wanted]
     if missing or extra:
@@ -524,13 +529,7 @@ def expect_each(
     {'c1': 'b', 'c2': 'a'}
     """
     wanted = list(keys)
-    expect_answered(name, mapping, f"a dict with the keys {wanted}")
-    if not isinstance(mapping, dict):
-        raise AssertionError(
-            f"{name} should be a dict with the keys {wanted}; it is {type(mapping).__name__} {_short(mapping)}."
-        )
-    if not mapping and wanted:
-        raise AssertionError(f"{name} is still empty: fill it in (it needs the keys {wanted}).")
+    _expect_a_filled_dict(name, mapping, wanted)
     present = [k for k in wanted if k in mapping]
     what_for = what if callable(what) else (lambda key: what)
     if wanted and len(present) == len(wanted) and all(mapping[k] is Ellipsis for k in wanted):
