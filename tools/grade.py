@@ -327,9 +327,12 @@ def sandbox_command(notebook_fd: int, notebook: str, grader_fd: int, zip_fd: int
         if folder.is_dir() and not any(s in folder.parents for s in seen):
             seen.add(folder)
             cmd += ["--size", str(1 << 20), "--tmpfs", str(folder)]
+    # Bound again, read-only, where a hidden folder or the private /tmp covers them (a checkout
+    # or a virtual environment under /tmp, as on CI machines, would otherwise vanish).
     visible = [Path(sys.base_prefix).resolve(), Path(sys.prefix).resolve(), (ROOT / "course_utils").resolve()]
     for folder in visible:
-        if folder.exists() and any(s == folder or s in folder.parents for s in seen):
+        covered = Path("/tmp") in folder.parents or any(s == folder or s in folder.parents for s in seen)
+        if folder.exists() and covered:
             cmd += ["--ro-bind", str(folder), str(folder)]
     return cmd + ["--file", str(notebook_fd), f"/tmp/submission/{notebook}",
                   "--ro-bind-data", str(zip_fd), "/tmp/submission/autograder.zip",

@@ -338,3 +338,18 @@ def test_no_sandbox_no_grading_unless_asked(autograders, tmp_path):
     proc = subprocess.run([*args, "--unsafe-no-sandbox"], capture_output=True, text=True, cwd=ROOT, env=env)
     assert proc.returncode == 0 and "WARNING: --unsafe-no-sandbox" in proc.stderr, proc.stderr
     assert read_csv(tmp_path / "out" / "grades.csv")[1]["essay.txt"]["status"] == "not a notebook (.txt file)"
+
+
+def test_sandbox_keeps_a_virtual_environment_under_tmp_visible(tmp_path, monkeypatch):
+    """The sandbox's /tmp is a private tmpfs; a checkout and venv under /tmp (as on CI machines)
+    must be bound again, read-only, or the worker cannot even start its Python."""
+    sys.path.insert(0, str(ROOT / "tools"))
+    import grade
+
+    venv = tmp_path / "venv"
+    venv.mkdir()
+    monkeypatch.setattr(sys, "prefix", str(venv))
+    cmd = grade.sandbox_command(3, "x.ipynb", 4, 5, hidden=[])
+    binds = [(cmd[i + 1], cmd[i + 2]) for i, arg in enumerate(cmd) if arg == "--ro-bind"]
+    assert (str(venv.resolve()), str(venv.resolve())) in binds, cmd
+    assert cmd.index("--tmpfs") < cmd.index(str(venv.resolve())), "bound after /tmp's tmpfs, not before"
