@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from conftest import BUILD, lesson_names
+from conftest import BUILD, EXECUTED, lesson_names
 
 LESSONS = lesson_names()
 
@@ -56,7 +56,7 @@ def test_html_copy_embeds_every_figure(lesson, executed):
     _, nb = executed(lesson)
     html = BUILD / "html" / f"{lesson}.html"
     assert html.exists(), f"no {html}: the run that the tests check exports HTML (run_lessons.py --html)"
-    assert html.stat().st_mtime >= (BUILD / "executed" / f"{lesson}.ipynb").stat().st_mtime - 60, (
+    assert html.stat().st_mtime >= (EXECUTED / f"{lesson}.ipynb").stat().st_mtime - 60, (
         f"{html.name} is older than the executed notebook; rerun run_lessons.py --html")
     images = sum(_images(c) for c in nb.cells)
     embedded = html.read_text(encoding="utf-8").count("data:image/png;base64,")
