@@ -233,3 +233,56 @@ def test_docstring_documents_return_value(name):
 def test_docstring_has_an_example(name):
     doc = inspect.getdoc(getattr(course_utils, name)) or ""
     assert "Example" in doc, name
+
+
+# ---------------------------------------------------------------------------------------------
+# every imported package is declared
+# ---------------------------------------------------------------------------------------------
+
+#: Where the course's own Python code lives (the lessons import only what course_utils needs).
+_CODE_DIRS = ("course_utils", "tools", "tests")
+
+
+def _local_module_names() -> set[str]:
+    """Top-level names that are the repository's own modules (tools/_common.py, tests' conftest,
+    sibling test helpers imported through sys.path)."""
+    names = {"course_utils"}
+    for folder in _CODE_DIRS:
+        for path in (REPO / folder).rglob("*.py"):
+            names.add(path.stem)
+    return names
+
+
+def _imported_top_level_names() -> dict[str, set[str]]:
+    """Third-party top-level module name -> files that import it."""
+    import ast
+    import sys
+
+    local = _local_module_names()
+    found: dict[str, set[str]] = {}
+    for folder in _CODE_DIRS:
+        for path in (REPO / folder).rglob("*.py"):
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                if isinstance(node, ast.Import):
+                    names = [alias.name for alias in node.names]
+                elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                    names = [node.module]
+                else:
+                    continue
+                for name in names:
+                    top = name.split(".")[0]
+                    if top not in sys.stdlib_module_names and top not in local:
+                        found.setdefault(top, set()).add(str(path.relative_to(REPO)))
+    return found
+
+
+def test_every_imported_package_is_declared():
+    declared = {_parse(req)[0] for _, req in _all_requirements()}
+    providers = md.packages_distributions()
+    undeclared = {}
+    for module, files in sorted(_imported_top_level_names().items()):
+        dists = {_norm(d) for d in providers.get(module, [])}
+        assert dists, f"{module} (imported in {sorted(files)}) is not installed"
+        if not dists & declared:
+            undeclared[module] = (sorted(dists), sorted(files))
+    assert undeclared == {}, "imported but not declared in pyproject.toml: " + repr(undeclared)
