@@ -1,7 +1,8 @@
 # The course's commands. `make run` and `make test` are the two Quick-start commands in README.md.
 # Both create the virtual environment on first use (or when pyproject.toml changes).
 
-PYTHON ?= $(shell command -v python3.11 || command -v python3)
+# Python 3.11, 3.12 or 3.13 (TensorFlow 2.21's wheels); the whole suite is run on 3.11 in CI.
+PYTHON ?= $(shell command -v python3.11 || command -v python3.12 || command -v python3.13 || command -v python3)
 VENV   ?= .venv
 EXTRAS ?= course,test
 PY     := $(VENV)/bin/python
@@ -45,9 +46,9 @@ help:
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV) || { \
-	  echo "Could not create $(VENV) with '$(PYTHON)'. The course needs Python 3.11: install it"; \
+	  echo "Could not create $(VENV) with '$(PYTHON)'. The course needs Python 3.11, 3.12 or 3.13: install one"; \
 	  echo "(e.g. with pyenv or your package manager) or run 'make ... PYTHON=/path/to/python3.11'."; exit 1; }
-	@$(PY) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else "$(VENV) runs Python " + sys.version.split()[0] + "; the course needs 3.11. Delete $(VENV) and rerun with PYTHON=/path/to/python3.11.")'
+	@$(PY) -c 'import sys; sys.exit(0 if sys.version_info[:2] in ((3, 11), (3, 12), (3, 13)) else "$(VENV) runs Python " + sys.version.split()[0] + "; the course needs 3.11, 3.12 or 3.13. Delete $(VENV) and rerun with PYTHON=/path/to/python3.11.")'
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e ".[$(EXTRAS)]"
 	@touch $(STAMP)

@@ -3,6 +3,7 @@ installed; the public API is documented."""
 
 from __future__ import annotations
 
+import ast
 import importlib.metadata as md
 import inspect
 import re
@@ -73,20 +74,46 @@ def _makefile_default_extras() -> set[str]:
 # ---------------------------------------------------------------------------------------------
 
 
-def test_environment_python_matches_requires_python():
+#: The Python versions the course supports; the full suite runs on the first (the lessons'
+#: committed kernel metadata is 3.11's), CI runs the unit tests and lint on the others.
+SUPPORTED_PYTHONS = ("3.11", "3.12", "3.13")
+
+
+def _requires_python_range() -> tuple[tuple[int, int], tuple[int, int]]:
     requires = PYPROJECT["project"]["requires-python"]
     lower = re.search(r">=\s*(\d+)\.(\d+)", requires)
     upper = re.search(r"<\s*(\d+)\.(\d+)", requires)
     assert lower and upper, requires
-    minor = f"{lower[1]}.{lower[2]}"
-    # The range allows exactly one minor version.
-    assert (int(upper[1]), int(upper[2])) == (int(lower[1]), int(lower[2]) + 1), requires
+    return (int(lower[1]), int(lower[2])), (int(upper[1]), int(upper[2]))
+
+
+def test_requires_python_is_exactly_the_supported_versions():
+    (major, low), (upper_major, high) = _requires_python_range()
+    assert major == upper_major == 3
+    assert tuple(f"3.{m}" for m in range(low, high)) == SUPPORTED_PYTHONS
+
+
+def test_classifiers_list_the_supported_versions():
+    classifiers = PYPROJECT["project"]["classifiers"]
+    listed = tuple(c.rsplit(" :: ", 1)[1] for c in classifiers
+                   if re.fullmatch(r"Programming Language :: Python :: 3\.\d+", c))
+    assert listed == SUPPORTED_PYTHONS
+
+
+def test_environment_python_matches_requires_python():
     conda, _ = _conda_deps()
     pythons = [d for d in conda if re.match(r"^python\s*[=<>]", d)]
     assert len(pythons) == 1, conda
     version = re.sub(r"^python\s*=+\s*", "", pythons[0])
-    assert version == minor
-    assert minor == "3.11"
+    # conda / Binder get the version the whole suite runs on.
+    assert version == SUPPORTED_PYTHONS[0]
+
+
+def test_makefile_accepts_every_supported_python():
+    m = re.search(r"sys\.version_info\[:2\] in (\(\([^\n]*?\)\))", MAKEFILE)
+    assert m, "the Makefile's Python version check is missing"
+    accepted = tuple(f"{a}.{b}" for a, b in ast.literal_eval(m.group(1)))
+    assert accepted == SUPPORTED_PYTHONS
 
 
 def test_environment_installs_the_package_with_the_makefile_extras():
@@ -255,7 +282,6 @@ def _local_module_names() -> set[str]:
 
 def _imported_top_level_names() -> dict[str, set[str]]:
     """Third-party top-level module name -> files that import it."""
-    import ast
     import sys
 
     local = _local_module_names()
