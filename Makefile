@@ -29,7 +29,7 @@ ifeq ($(shell id -u),0)
 LAB_ARGS += --allow-root
 endif
 
-.PHONY: help setup run test unit browser notebooks check-notebooks lab bench autograder grade clean
+.PHONY: help setup run test unit lint gpu-check browser notebooks check-notebooks lab bench autograder grade clean
 
 help:
 	@echo "make setup      create the virtual environment .venv and install the course (run/test/lab do it too)"
@@ -38,6 +38,8 @@ help:
 	@echo "make browser    the lessons in JupyterLab in headless Chromium (needs apt-get install chromium)"
 	@echo "make lab        open JupyterLab on notebooks/ [LAB_ARGS=\"--port 9000 --no-browser\"]"
 	@echo "make bench      time each lesson at its defaults (build/bench.json)"
+	@echo "make lint       ruff check and mypy on course_utils (maintainers)"
+	@echo "make gpu-check  does TensorFlow see a GPU; a lesson model timed on GPU vs CPU [GPU=1 installs CUDA]"
 	@echo "make notebooks  regenerate notebooks/ from solutions/ (instructors and maintainers)"
 	@echo "make autograder build the otter autograder zips into build/autograder (see README, For instructors)"
 	@echo "make grade SUBMISSIONS=folder [LESSON=09] [TIMEOUT=600]"
@@ -88,6 +90,12 @@ test: setup
 	    --nbval-sanitize-with tests/nbval_sanitize.cfg --nbval-cell-timeout=900 build/quick
 	$(PY) -m pytest tests/lessons -q -n $(JOBS) --dist loadscope
 	$(PY) -m pytest tests/browser -q
+
+# Does TensorFlow see a GPU, and how much faster does lesson 03's CNN train on it than on the CPU
+# (printed, and in build/gpu_check.json)? Exits 1 without a GPU. `make gpu-check GPU=1` installs
+# the CUDA libraries first; GPU_CHECK_ARGS="--dataset fashion_mnist --epochs 5" for other runs.
+gpu-check: setup
+	$(PY) tools/gpu_check.py $(GPU_CHECK_ARGS)
 
 bench: setup
 	$(PY) tools/run_lessons.py --bench --out build/bench $(PARAMS)
