@@ -1,0 +1,110 @@
+"""The public API of ``course_utils``: every name that ``import course_utils as cu; cu.<name>``
+reached when ``__init__.py`` still filled ``globals()`` in a loop is still there, the same object as
+in its submodule, and ``cu.__all__`` lists exactly the submodules' ``__all__``, in order, so that a
+name added to a submodule's ``__all__`` must be re-exported explicitly in ``__init__.py`` (where
+mypy and editors see it)."""
+
+from __future__ import annotations
+
+import importlib
+
+import pytest
+
+import course_utils as cu
+
+#: Each submodule's ``__all__`` before ``__init__.py`` was rewritten with explicit re-exports.
+EXPORTED_BEFORE: dict[str, tuple[str, ...]] = {
+    "data": (
+        "DATASETS", "DEFAULT_DATASET", "Dataset", "DatasetUnavailableError", "keras_cache_dir",
+        "load_dataset",
+    ),
+    "reproducibility": (
+        "describe_environment", "set_seed",
+    ),
+    "models": (
+        "build_cnn", "build_mlp",
+    ),
+    "training": (
+        "CompactProgress", "HistoryLike", "HistorySummary", "as_history_dict", "as_tf_dataset",
+        "diagnose_fit", "make_learning_curves", "make_mystery_runs", "summarize_history",
+        "train",
+    ),
+    "regularization": (
+        "WeightStatistics", "kernel_column_norms", "kernel_weights", "near_zero_fraction",
+        "regularization_penalty", "weight_norm", "weight_statistics",
+    ),
+    "dropout": (
+        "OOD_KINDS", "count_dropout_layers", "make_ood_images", "mc_dropout_predict",
+        "mutual_information", "predictive_entropy", "predictive_spread",
+    ),
+    "normalization": (
+        "MovingStatistics", "batch_dependence", "compare_moving_statistics",
+        "ema_initial_weight", "ema_steps_to_forget", "epochs_to_reach", "layer_inputs",
+    ),
+    "early_stopping": (
+        "EarlyStoppingTrace", "SelectionBias", "build_model_bank", "early_stopping_trace",
+        "replay_early_stopping", "resampled_selection_bias", "selection_bias", "stopping_epoch",
+    ),
+    "schedules": (
+        "LRFinder", "LRRangeTestResult", "LearningRateLogger", "OneCycleSchedule",
+        "lr_range_test", "schedule_values", "smooth_losses", "suggest_learning_rate",
+    ),
+    "optimizers": (
+        "PlainSGD", "MomentumSGD", "AdaBelief", "max_abs_weight_difference", "global_norm",
+        "optimizer_trajectory",
+    ),
+    "experiments": (
+        "ExperimentResult", "inference_accuracy", "results_table", "run_experiment",
+    ),
+    "plotting": (
+        "legend_outside", "plot_examples", "plot_gap_summary", "plot_history",
+        "plot_learning_curves", "run_colors", "set_style", "plot_column_norms",
+        "plot_weight_histograms", "plot_feature_map_dropout", "plot_rate_sweep",
+        "plot_uncertainty_histograms", "plot_epochs_to_target", "plot_moving_statistics",
+        "plot_unit_distributions", "plot_early_stopping", "plot_selection_bias",
+        "plot_lr_range_test", "plot_schedules", "plot_optimizer_comparison",
+        "plot_optimizer_paths", "plot_results_bars", "plot_sweep_heatmap",
+    ),
+    "results": (
+        "RESULTS_DIR_ENV", "LessonRecorder", "load_results",
+    ),
+}
+#: The submodules and other attributes reachable as ``cu.<name>`` then.
+MODULES_BEFORE = (*EXPORTED_BEFORE, "grading")
+OTHER_BEFORE = ("SUBMODULES", "__version__")
+
+
+@pytest.mark.parametrize("module", list(EXPORTED_BEFORE))
+def test_every_name_exported_before_is_still_there(module: str):
+    mod = importlib.import_module(f"course_utils.{module}")
+    for name in EXPORTED_BEFORE[module]:
+        assert name in cu.__all__, name
+        assert getattr(cu, name) is getattr(mod, name), name
+
+
+def test_submodules_and_version_are_still_attributes():
+    for name in MODULES_BEFORE:
+        assert getattr(cu, name) is importlib.import_module(f"course_utils.{name}")
+    for name in OTHER_BEFORE:
+        assert hasattr(cu, name), name
+    assert tuple(cu.SUBMODULES) == tuple(EXPORTED_BEFORE)
+
+
+def test_all_is_exactly_the_submodules_all_in_order():
+    expected = [name for module in cu.SUBMODULES
+                for name in importlib.import_module(f"course_utils.{module}").__all__]
+    assert list(cu.__all__) == expected, (
+        "course_utils/__init__.py must re-export each submodule's __all__ explicitly: missing "
+        f"{sorted(set(expected) - set(cu.__all__))}, extra {sorted(set(cu.__all__) - set(expected))}")
+    for name in cu.__all__:
+        assert hasattr(cu, name), name
+
+
+def test_no_two_submodules_export_the_same_name():
+    assert len(cu.__all__) == len(set(cu.__all__))
+
+
+def test_star_import_gives_the_public_api():
+    namespace: dict[str, object] = {}
+    exec("from course_utils import *", namespace)
+    assert set(cu.__all__) <= set(namespace)
