@@ -249,16 +249,19 @@ def _fast_functions(model: Any, *, record_rates: bool, fused: bool, reset_first:
 
     Each batch runs ``model.train_step`` (or ``test_step``) without autograph, as in Keras's
     ``make_train_function``; with ``model.jit_compile``, through a ``tf.function(jit_compile=True,
-    reduce_retracing=True)`` as there (XLA). One outer ``tf.function`` opens an iterator
-    on the training dataset, runs ``num_steps`` steps in a ``tf.while_loop``, opens (and drops)
-    a second iterator, as Keras's ``EpochIterator`` does after a full pass (each new iterator
-    advances a reshuffling dataset's seed: this keeps ``fit``'s batch order), and returns
-    ``model.get_metrics_result()`` (what the default ``train_step`` returns after the last
+    reduce_retracing=True)`` as there (XLA). One outer ``tf.function`` takes the training
+    arrays (as tensors), the epoch's order of the examples (from :class:`_ShuffledOrder`) and
+    the batch size, runs ``num_steps`` steps in a ``tf.while_loop`` (step ``i`` on the examples
+    at positions ``i * batch_size`` to ``(i + 1) * batch_size`` of that order: the batches
+    ``Dataset.shuffle(...).batch(...)`` makes), and returns ``model.get_metrics_result()`` (what the default ``train_step`` returns after the last
     batch, and what fit then logs); with ``record_rates``, also the optimizer's learning rate
     and iterations read before every step (what ``LearningRateLogger`` reads in
     ``on_train_batch_begin``). With ``fused``, the same call then resets the metrics and runs
     the validation batches with ``test_step`` (``evaluate``'s loop), returning their metrics
-    too. Without it, ``train`` and ``test`` are two separate functions. With ``reset_first``,
+    too (contiguous batches of the validation arrays, as an unshuffled ``Dataset.batch``). Without
+    it, ``train`` and ``test`` are two separate functions; with it, ``epochs`` also runs a whole
+    block of epochs (one order per epoch, stacked) in one call, returning each epoch's training
+    and validation logs as rows (``metric_names`` lists their keys). With ``reset_first``,
     the epoch's call begins with fit's ``reset_metrics()`` (else the caller does it).
     """
     import tensorflow as tf
@@ -285,17 +288,25 @@ def _fast_functions(model: Any, *, record_rates: bool, fused: bool, reset_first:
     test_one = compiled_step(model.test_step)
     optimizer = model.optimizer
 
-    def run_steps(one_step: Any, dataset: Any, num_steps: Any, rates: bool) -> tuple[Any, ...]:
-        iterator = iter(dataset)
+    def run_steps(one_step: Any, x: Any, y: Any, order: Any, batch_size: Any, num_steps: Any,
+                  rates: bool) -> tuple[Any, ...]:
         size = num_steps if rates else 0
         rate_log = tf.TensorArray(tf.float32, size=size, element_shape=())
         step_log = tf.TensorArray(tf.int64, size=size, element_shape=())
+        n = tf.shape(x, out_type=tf.int64)[0]
 
         def body(i: Any, rate_log: Any, step_log: Any) -> tuple[Any, ...]:
             if rates:
                 rate_log = rate_log.write(i, tf.cast(optimizer.learning_rate, tf.float32))
                 step_log = step_log.write(i, tf.cast(optimizer.iterations, tf.int64))
-            one_step(iterator.get_next())
+            start = tf.cast(i, tf.int64) * batch_size
+            stop = tf.minimum(start + batch_size, n)
+            if order is None:  # an unshuffled pass: contiguous batches, as Dataset.batch makes
+                batch = (x[start:stop], y[start:stop])
+            else:  # the examples at this batch's positions of the epoch's shuffled order
+                rows = order[start:stop]
+                batch = (tf.gather(x, rows), tf.gather(y, rows))
+            one_step(batch)
             return i + 1, rate_log, step_log
 
         _, rate_log, step_log = tf.while_loop(
@@ -309,26 +320,51 @@ def _fast_functions(model: Any, *, record_rates: bool, fused: bool, reset_first:
             metric.reset_state()
 
     @tf.autograph.experimental.do_not_convert
-    def train_epoch(train_ds: Any, num_steps: Any) -> tuple[Any, ...]:
+    def train_epoch(x: Any, y: Any, order: Any, batch_size: Any, num_steps: Any) -> tuple[Any, ...]:
         if reset_first:
             reset_metrics()
-        out = run_steps(train_one, train_ds, num_steps, record_rates)
+        return run_steps(train_one, x, y, order, batch_size, num_steps, record_rates)
+
+    @tf.autograph.experimental.do_not_convert
+    def test_epoch(x: Any, y: Any, batch_size: Any, num_steps: Any) -> tuple[Any]:
+        return run_steps(test_one, x, y, None, batch_size, num_steps, False)[:1]
+
+    @tf.autograph.experimental.do_not_convert
+    def fused_epoch(x: Any, y: Any, order: Any, batch_size: Any, num_steps: Any, x_val: Any,
+                    y_val: Any, val_batch_size: Any, val_steps: Any) -> tuple[Any, ...]:
+        out = train_epoch(x, y, order, batch_size, num_steps)
         with tf.control_dependencies(keras.tree.flatten(out)):
-            iter(train_ds)  # EpochIterator's fresh iterator after a full pass (see above)
-        return out
+            reset_metrics()  # evaluate's, after the training metrics were read
+            return out + test_epoch(x_val, y_val, val_batch_size, val_steps)
+
+    metric_names: list[str] = []  # the logs' keys, in their order (known once traced)
+
+    def as_row(logs: Mapping[str, Any]) -> Any:
+        metric_names[:] = list(logs)
+        return tf.stack([tf.reshape(tf.cast(v, tf.float64), ()) for v in logs.values()])
 
     @tf.autograph.experimental.do_not_convert
-    def test_epoch(val_ds: Any, num_steps: Any) -> tuple[Any]:
-        return run_steps(test_one, val_ds, num_steps, False)[:1]
+    def epoch_block(x: Any, y: Any, orders: Any, batch_size: Any, num_steps: Any, x_val: Any,
+                    y_val: Any, val_batch_size: Any, val_steps: Any) -> tuple[Any, Any]:
+        def body(k: Any, train_rows: Any, val_rows: Any) -> tuple[Any, ...]:
+            reset_metrics()  # fit's, at the start of every epoch
+            train_row = as_row(run_steps(train_one, x, y, orders[k], batch_size, num_steps, False)[0])
+            with tf.control_dependencies([train_row]):
+                reset_metrics()  # evaluate's, after the training metrics were read
+                val_row = as_row(run_steps(test_one, x_val, y_val, None, val_batch_size, val_steps,
+                                           False)[0])
+            return k + 1, train_rows.write(k, train_row), val_rows.write(k, val_row)
 
-    @tf.autograph.experimental.do_not_convert
-    def fused_epoch(train_ds: Any, num_steps: Any, val_ds: Any, val_steps: Any) -> tuple[Any, ...]:
-        out = train_epoch(train_ds, num_steps)
-        reset_metrics()  # evaluate's; TensorFlow orders it after the metric reads above
-        return out + test_epoch(val_ds, val_steps)
+        n_epochs = tf.shape(orders)[0]
+        rows = (tf.TensorArray(tf.float64, size=n_epochs), tf.TensorArray(tf.float64, size=n_epochs))
+        _, train_rows, val_rows = tf.while_loop(lambda k, *_: k < n_epochs, body,
+                                                (tf.constant(0),) + rows)
+        return train_rows.stack(), val_rows.stack()
 
     if fused:
-        functions = {"epoch": tf.function(fused_epoch, reduce_retracing=True)}
+        functions = {"epoch": tf.function(fused_epoch, reduce_retracing=True),
+                     "epochs": tf.function(epoch_block, reduce_retracing=True),
+                     "metric_names": metric_names}
     else:
         functions = {"train": tf.function(train_epoch, reduce_retracing=True),
                      "test": tf.function(test_epoch, reduce_retracing=True)}
@@ -337,13 +373,73 @@ def _fast_functions(model: Any, *, record_rates: bool, fused: bool, reset_first:
 
 
 
-def _fit_fast(model: Any, train_ds: Any, val_ds: Any, *, epochs: int, callbacks: Sequence[Any],
-              fuse: bool | None = None) -> Any:
-    """``model.fit(train_ds, validation_data=val_ds, epochs=epochs, verbose=0, callbacks=...)``
-    with the same callback calls, metric resets, logs and batch order as Keras 3's
-    ``TensorFlowTrainer.fit`` and ``evaluate``, but with one compiled call per epoch; see
-    :func:`train`. ``train_ds``/``val_ds`` should not prefetch: the fast path opens two
-    iterators per epoch, and a prefetching one starts (and must stop) a thread.
+class _ShuffledOrder:
+    """The order in which ``Dataset.from_tensor_slices(...).shuffle(n, seed=seed,
+    reshuffle_each_iteration=True)`` (the training input of :func:`as_tf_dataset`) hands out
+    its ``n`` examples in each of ``fit``'s epochs, one epoch at a time.
+
+    A shuffle's order depends on its seeds and its buffer, not on the elements: the same shuffle
+    of ``Dataset.range(n)`` yields the indices of the examples in that order. Every new iterator
+    of a reshuffling dataset draws its next seeds; ``fit`` opens one per epoch and, after a full
+    pass, one more that it never reads (Keras's ``EpochIterator``), so epoch ``k`` sees the
+    ``2k``-th order. ``repeat()`` opens a new iterator of the shuffle for every repetition too:
+    one pass over ``range(n).shuffle(...).batch(n).repeat()``, keeping every other element, gives
+    all those orders from one iterator, with no per-epoch ``tf.data`` set-up (the compiled epoch
+    then gathers its batches from the arrays)."""
+
+    def __init__(self, n: int, seed: int) -> None:
+        import tensorflow as tf
+
+        orders = (tf.data.Dataset.range(n)
+                  .shuffle(n, seed=int(seed), reshuffle_each_iteration=True)
+                  .batch(n).repeat().shard(2, 0))
+        self._iterator = iter(orders)
+
+    def next_epoch(self) -> Any:
+        """The next epoch's order: an int64 tensor of the ``n`` example indices."""
+        return next(self._iterator)
+
+    def next_epochs(self, count: int) -> Any:
+        """The next ``count`` epochs' orders, stacked: shape ``(count, n)``."""
+        import tensorflow as tf
+
+        return tf.stack([next(self._iterator) for _ in range(count)])
+
+
+#: The callbacks that only read the logs ``on_epoch_end`` hands them (and time the whole fit):
+#: when every callback is one of these, the fast path may run several epochs per compiled call
+#: and then make the callbacks' calls epoch by epoch, with the same logs.
+_OBSERVERS = (keras.callbacks.History, CompactProgress)
+
+#: At most this many example indices (epochs x examples) per compiled call of several epochs.
+_MAX_BLOCK_INDICES = 2_000_000
+
+
+def _epoch_blocks(first: int, epochs: int, n: int, callbacks: Sequence[Any]) -> list[range]:
+    """The epochs from ``first`` to ``epochs`` in blocks that end wherever a
+    :class:`CompactProgress` prints, at most ``_MAX_BLOCK_INDICES // n`` epochs each (so that its
+    lines still appear as training goes)."""
+    ends = {epochs}
+    for cb in callbacks:
+        if isinstance(cb, CompactProgress):
+            ends |= {e for e in cb._report_at if first < e < epochs}
+    longest = max(1, _MAX_BLOCK_INDICES // max(n, 1))
+    blocks, start = [], first
+    for end in sorted(ends):
+        while start < end:
+            blocks.append(range(start, min(end, start + longest)))
+            start = blocks[-1].stop
+    return blocks
+
+
+def _fit_fast(model: Any, x: np.ndarray, y: np.ndarray, x_val: np.ndarray, y_val: np.ndarray, *,
+              batch_size: int, val_batch_size: int, seed: int, epochs: int,
+              callbacks: Sequence[Any], fuse: bool | None = None) -> Any:
+    """``model.fit(as_tf_dataset(x, y, batch_size=batch_size, shuffle=True, seed=seed),
+    validation_data=as_tf_dataset(x_val, y_val, batch_size=val_batch_size), epochs=epochs,
+    verbose=0, shuffle=False, callbacks=callbacks)`` with the same callback calls, metric
+    resets, logs and batches (in the same order) as Keras 3's ``TensorFlowTrainer.fit`` and
+    ``evaluate``, but with one compiled call per epoch; see :func:`train`.
 
     The metric resets run inside that call where nothing can tell the difference: fit resets
     the metrics before ``on_epoch_begin`` and again after ``on_test_begin``; when every metric
@@ -355,8 +451,9 @@ def _fit_fast(model: Any, train_ds: Any, val_ds: Any, *, epochs: int, callbacks:
 
     from .schedules import LearningRateLogger
 
-    steps = int(train_ds.cardinality())
-    val_steps = int(val_ds.cardinality())
+    n, n_val = len(x), len(x_val)
+    steps = -(-n // batch_size)
+    val_steps = -(-n_val // val_batch_size)
     loggers = [cb for cb in callbacks if isinstance(cb, LearningRateLogger)]
     batch_loggers = [cb for cb in loggers if cb.every == "batch"]
     epoch_loggers = [cb for cb in loggers if cb.every != "batch"]
@@ -369,60 +466,103 @@ def _fit_fast(model: Any, train_ds: Any, val_ds: Any, *, epochs: int, callbacks:
     callback_list = keras.callbacks.CallbackList(
         list(callbacks), add_history=True, add_progbar=False, verbose=0, epochs=epochs,
         steps=steps, model=model)
+    x, y = tf.convert_to_tensor(x), tf.convert_to_tensor(y)  # one copy, shared by every epoch
+    x_val, y_val = tf.convert_to_tensor(x_val), tf.convert_to_tensor(y_val)
     # Create the optimizer's and the metrics' variables (zeros) now, as fit does under a
     # tf.distribute strategy: no variable is then created inside the compiled loop (and a
     # tf.function that creates variables is traced twice). The model itself is built already.
-    model._symbolic_build(data_batch=train_ds.element_spec)
+    model._symbolic_build(data_batch=(tf.TensorSpec((None, *x.shape[1:]), x.dtype),
+                                      tf.TensorSpec((None, *y.shape[1:]), y.dtype)))
     model.stop_training = False
     model.make_train_function()  # as fit and evaluate do: they exist afterwards
     model.make_test_function()
     functions = _fast_functions(model, record_rates=bool(batch_loggers), fused=fuse,
                                 reset_first=reset_first)
+    orders = _ShuffledOrder(n, seed)
     train_steps, all_val_steps, one_step = tf.constant(steps), tf.constant(val_steps), tf.constant(1)
+    batch, val_batch = tf.constant(batch_size, tf.int64), tf.constant(val_batch_size, tf.int64)
+    first = model._initial_epoch or 0
+    observers_only = (fuse and reset_first and len(model.outputs) == 1
+                      and all(type(cb) in _OBSERVERS for cb in callbacks))
+    # One trace per function, for any number of examples, epochs or steps (a tf.function that
+    # meets a second shape would trace again): the concrete functions of these signatures.
+    data_spec = [tf.TensorSpec((None, *t.shape[1:]), t.dtype) for t in (x, y)]
+    int32, int64 = tf.TensorSpec((), tf.int32), tf.TensorSpec((), tf.int64)
+    order_spec = tf.TensorSpec((None,), tf.int64)
+    if observers_only:
+        epochs_call = functions["epochs"].get_concrete_function(
+            *data_spec, tf.TensorSpec((None, None), tf.int64), int64, int32, *data_spec, int64, int32)
+    elif fuse:
+        epoch_call = functions["epoch"].get_concrete_function(
+            *data_spec, order_spec, int64, int32, *data_spec, int64, int32)
+    else:
+        train_call = functions["train"].get_concrete_function(*data_spec, order_spec, int64, int32)
+        test_call = functions["test"].get_concrete_function(*data_spec, int64, int32)
     callback_list.on_train_begin()
-    training_logs = None
-    for epoch in range(model._initial_epoch or 0, epochs):
-        if not reset_first:
-            model.reset_metrics()
-        callback_list.on_epoch_begin(epoch)
-        # fit checks `stop_training` after every batch: a callback that sets it in
-        # on_train_begin or on_epoch_begin still gets one batch, then the epoch ends.
-        num_steps = one_step if model.stop_training else train_steps
-        for logger in epoch_loggers:  # fit's on_train_batch_begin(0); later batches are no-ops
-            logger.on_train_batch_begin(0)
-        if fuse:
-            model.stop_evaluating = False
-            metric_logs, rates, rate_steps, val_metric_logs = functions["epoch"](
-                train_ds, num_steps, val_ds, all_val_steps)
-        else:
-            metric_logs, rates, rate_steps = functions["train"](train_ds, num_steps)
-        if batch_loggers:
-            rates, rate_steps = rates.numpy().tolist(), rate_steps.numpy().tolist()
-            for logger in batch_loggers:
-                logger.learning_rates.extend(float(r) for r in rates)
-                logger.steps.extend(int(s) for s in rate_steps)
-                logger.epochs.extend([logger._epoch] * len(rates))
-                logger._first_batch = False
-        epoch_logs = dict(metric_logs)
+    if observers_only:
+        # Nothing can change the training between epochs: several epochs per compiled call,
+        # then each epoch's callback calls, in fit's order, with that epoch's logs.
+        training_logs = None
+        for block in _epoch_blocks(first, epochs, n, callbacks):
+            train_rows, val_rows = epochs_call(
+                x, y, orders.next_epochs(len(block)), batch, train_steps, x_val, y_val, val_batch,
+                all_val_steps)
+            names = functions["metric_names"]
+            for epoch, train_row, val_row in zip(block, train_rows.numpy().tolist(),
+                                                 val_rows.numpy().tolist(), strict=True):
+                callback_list.on_epoch_begin(epoch)
+                epoch_logs = dict(zip(names, train_row, strict=True))
+                callback_list.on_test_begin()
+                val_logs = dict(zip(names, val_row, strict=True))
+                callback_list.on_test_end(val_logs)
+                epoch_logs.update({f"val_{name}": value for name, value in val_logs.items()})
+                callback_list.on_epoch_end(epoch, epoch_logs)
+                training_logs = epoch_logs
+    else:
+        training_logs = None
+        for epoch in range(first, epochs):
+            if not reset_first:
+                model.reset_metrics()
+            callback_list.on_epoch_begin(epoch)
+            # fit checks `stop_training` after every batch: a callback that sets it in
+            # on_train_begin or on_epoch_begin still gets one batch, then the epoch ends.
+            num_steps = one_step if model.stop_training else train_steps
+            for logger in epoch_loggers:  # fit's on_train_batch_begin(0); later batches are no-ops
+                logger.on_train_batch_begin(0)
+            if fuse:
+                model.stop_evaluating = False
+                metric_logs, rates, rate_steps, val_metric_logs = epoch_call(
+                    x, y, orders.next_epoch(), batch, num_steps, x_val, y_val, val_batch, all_val_steps)
+            else:
+                metric_logs, rates, rate_steps = train_call(x, y, orders.next_epoch(), batch,
+                                                            num_steps)
+            if batch_loggers:
+                rates, rate_steps = rates.numpy().tolist(), rate_steps.numpy().tolist()
+                for logger in batch_loggers:
+                    logger.learning_rates.extend(float(r) for r in rates)
+                    logger.steps.extend(int(s) for s in rate_steps)
+                    logger.epochs.extend([logger._epoch] * len(rates))
+                    logger._first_batch = False
+            epoch_logs = dict(metric_logs)
 
-        # Validation, as fit's evaluate(..., callbacks=callbacks): on_test_begin, reset the
-        # metrics, the batches, on_test_end with the pythonified logs (fused: all but the
-        # callbacks ran above, and no callback overrides on_test_begin).
-        if not fuse:
-            model.stop_evaluating = False
-        callback_list.on_test_begin()
-        if not fuse:
-            model.reset_metrics()
-            (val_metric_logs,) = functions["test"](
-                val_ds, one_step if model.stop_evaluating else all_val_steps)
-        val_logs = pythonify_logs(val_metric_logs)
-        callback_list.on_test_end(val_logs)
-        epoch_logs.update({f"val_{name}": value for name, value in val_logs.items()})
+            # Validation, as fit's evaluate(..., callbacks=callbacks): on_test_begin, reset the
+            # metrics, the batches, on_test_end with the pythonified logs (fused: all but the
+            # callbacks ran above, and no callback overrides on_test_begin).
+            if not fuse:
+                model.stop_evaluating = False
+            callback_list.on_test_begin()
+            if not fuse:
+                model.reset_metrics()
+                (val_metric_logs,) = test_call(
+                    x_val, y_val, val_batch, one_step if model.stop_evaluating else all_val_steps)
+            val_logs = pythonify_logs(val_metric_logs)
+            callback_list.on_test_end(val_logs)
+            epoch_logs.update({f"val_{name}": value for name, value in val_logs.items()})
 
-        callback_list.on_epoch_end(epoch, epoch_logs)
-        training_logs = epoch_logs
-        if model.stop_training:
-            break
+            callback_list.on_epoch_end(epoch, epoch_logs)
+            training_logs = epoch_logs
+            if model.stop_training:
+                break
     if isinstance(model.optimizer, keras.optimizers.Optimizer) and epochs > 0:
         model.optimizer.finalize_variable_values(model.trainable_weights)
     callback_list.on_train_end(logs=training_logs)
@@ -492,7 +632,13 @@ def train(
     ``finalize_variable_values``; but each epoch is one compiled ``tf.function``: a graph loop of
     ``model.train_step`` over the epoch's batches, then, in the same call, the metrics reset and
     a loop of ``model.test_step`` over the validation batches (exactly what ``evaluate`` computes,
-    batch by batch). Batches come in ``fit``'s order, so the History and the weights equal
+    batch by batch). The batches are gathered, inside that call, from the arrays in the order
+    ``fit``'s shuffling ``tf.data`` input would hand them out (one pass over a shuffle of the
+    example indices gives every epoch's order), with no ``tf.data`` iterator per epoch. When the
+    only callbacks are the ``History`` and the progress lines (nothing that could change the
+    training between epochs), one compiled call runs several epochs (up to the next progress
+    line), and each epoch's callback calls then follow with that epoch's logs. Batches come in
+    ``fit``'s order, so the History and the weights equal
     ``fit``'s (bit for bit on CPU in the course's tests), without Keras's per-batch and
     per-``evaluate`` overhead (``tools/run_lessons.py --bench`` measures the speed-up on lesson
     01's model). Callbacks that act per
@@ -561,16 +707,16 @@ def train(
     timer = CompactProgress(label=label or model.name)
     if progress:
         all_callbacks.append(timer)
-    fast = _fast_path_blocker(model, all_callbacks) is None
-    # The fast path opens its iterators inside the compiled epoch: no prefetching thread.
-    train_ds = _input_pipeline(data.x_train, data.y_train, batch_size=batch_size, shuffle=True,
-                               seed=seed, prefetch=not fast)
-    val_ds = _input_pipeline(data.x_val, data.y_val, batch_size=max(batch_size, 512), shuffle=False,
-                             seed=0, prefetch=not fast)
+    val_batch_size = max(batch_size, 512)
     start = time.perf_counter()
-    if fast:
-        history = _fit_fast(model, train_ds, val_ds, epochs=epochs, callbacks=all_callbacks)
+    if _fast_path_blocker(model, all_callbacks) is None:
+        history = _fit_fast(model, data.x_train, data.y_train, data.x_val, data.y_val,
+                            batch_size=batch_size, val_batch_size=val_batch_size, seed=seed,
+                            epochs=epochs, callbacks=all_callbacks)
     else:
+        train_ds = as_tf_dataset(data.x_train, data.y_train, batch_size=batch_size, shuffle=True,
+                                 seed=seed)
+        val_ds = as_tf_dataset(data.x_val, data.y_val, batch_size=val_batch_size)
         history = model.fit(train_ds, validation_data=val_ds, epochs=epochs, verbose=0,
                             shuffle=False, callbacks=all_callbacks)
     history.elapsed_seconds = time.perf_counter() - start

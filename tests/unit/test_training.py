@@ -469,10 +469,9 @@ def test_validation_equals_evaluate_over_several_batches(digits100):
     """evaluate averages per-batch losses weighted by batch size; the compiled loop does too."""
     fast_model = _seeded_model(digits100)
     fit_model = _seeded_model(digits100)
-    pipe = training_module._input_pipeline
-    train_ds = pipe(digits100.x_train, digits100.y_train, batch_size=32, shuffle=True, seed=0, prefetch=False)
-    val_ds = pipe(digits100.x_val, digits100.y_val, batch_size=100, shuffle=False, seed=0, prefetch=False)
-    fast = training_module._fit_fast(fast_model, train_ds, val_ds, epochs=3, callbacks=[])
+    fast = training_module._fit_fast(fast_model, digits100.x_train, digits100.y_train,
+                                     digits100.x_val, digits100.y_val, batch_size=32,
+                                     val_batch_size=100, seed=0, epochs=3, callbacks=[])
     ref = fit_model.fit(as_tf_dataset(digits100.x_train, digits100.y_train, batch_size=32, shuffle=True),
                         validation_data=as_tf_dataset(digits100.x_val, digits100.y_val, batch_size=100),
                         epochs=3, verbose=0, shuffle=False)
@@ -730,3 +729,57 @@ def test_docstring_examples_run():
 
     failures, tried = doctest.testmod(training_module, optionflags=doctest.ELLIPSIS)
     assert tried > 20 and failures == 0
+
+
+# --- several epochs per compiled call (only History and CompactProgress watching) ---------------
+
+def test_epoch_blocks_end_where_progress_prints_and_respect_the_size_cap():
+    progress = CompactProgress(max_lines=4)
+    progress.set_params({"epochs": 40})
+    progress.on_train_begin()
+    with contextlib.redirect_stdout(io.StringIO()):
+        blocks = training_module._epoch_blocks(0, 40, 150, [progress])
+    assert [(b.start, b.stop) for b in blocks] == [(0, 10), (10, 20), (20, 30), (30, 40)]
+    assert [(b.start, b.stop) for b in training_module._epoch_blocks(3, 10, 150, [])] == [(3, 10)]
+    capped = training_module._epoch_blocks(0, 10, training_module._MAX_BLOCK_INDICES // 4, [])
+    assert [len(b) for b in capped] == [4, 4, 2]
+    assert [len(b) for b in training_module._epoch_blocks(0, 3, 10**9, [])] == [1, 1, 1]
+
+
+def test_blocks_of_epochs_with_progress_match_fit_and_print_the_same_lines(digits100, capsys):
+    """progress=True: History and CompactProgress only, so epochs run in blocks of compiled
+    calls; the History, the weights and every printed epoch line equal fit's with the same
+    callback."""
+    fast_model = _seeded_model(digits100)
+    fast = train(fast_model, digits100, epochs=12, batch_size=32, progress=True, label="p", seed=0)
+    fast_out = capsys.readouterr().out
+    fit_model = _seeded_model(digits100)
+    ref = _plain_fit(fit_model, digits100, epochs=12, callbacks=[CompactProgress(label="p")])
+    fit_out = capsys.readouterr().out
+    _assert_same_history(fast, ref)
+    _assert_same_weights(fast_model, fit_model)
+    epoch_lines = [line for line in fast_out.splitlines() if " epoch " in f" {line}"]
+    assert len(epoch_lines) == 4
+    assert epoch_lines == [line for line in fit_out.splitlines() if " epoch " in f" {line}"]
+    assert "_course_fast_functions" in vars(fast_model)  # the fast path ran
+
+
+def test_a_callback_that_is_not_only_an_observer_gets_one_call_per_epoch(digits100, monkeypatch):
+    """A History subclass (or any other callback) may change the training between epochs: no
+    blocks of epochs then."""
+    seen = []
+
+    class Watcher(keras.callbacks.History):
+        def on_epoch_begin(self, epoch, logs=None):
+            seen.append((epoch, int(self.model.optimizer.iterations)))
+
+    blocks_used = []
+    original = training_module._epoch_blocks
+    monkeypatch.setattr(training_module, "_epoch_blocks",
+                        lambda *a, **k: blocks_used.append(1) or original(*a, **k))
+    model = _seeded_model(digits100)
+    train(model, digits100, epochs=3, batch_size=32, callbacks=[Watcher()], progress=False)
+    assert not blocks_used
+    assert seen == [(0, 0), (1, 4), (2, 8)]  # the optimizer's steps so far, epoch by epoch
+    train(_seeded_model(digits100), digits100, epochs=3, batch_size=32, progress=False)
+    assert blocks_used == [1]
