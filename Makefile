@@ -44,6 +44,7 @@ help:
 	@echo "make autograder build the otter autograder zips into build/autograder (see README, For instructors)"
 	@echo "make grade SUBMISSIONS=folder [LESSON=09] [TIMEOUT=600]"
 	@echo "                grade every notebook in folder (no Docker): build/grades.csv, build/feedback/"
+	@echo "make release    the learner-facing course, without solutions or hidden tests, in build/release"
 	@echo "make clean      remove build/ (the virtual environment stays)"
 
 $(STAMP): pyproject.toml
@@ -115,6 +116,11 @@ autograder: setup
 grade: setup
 	@test -n "$(SUBMISSIONS)" || { echo "Usage: make grade SUBMISSIONS=path/to/folder [LESSON=09] [TIMEOUT=600]"; exit 2; }
 	$(PY) tools/grade.py "$(SUBMISSIONS)" $(if $(LESSON),--lesson $(LESSON)) $(if $(TIMEOUT),--timeout $(TIMEOUT))
+
+# What a graded class publishes instead of this repository (tools/release.py): lessons, course_utils,
+# pyproject, a learner README and environment.yml; checked to hold no solution or hidden test.
+release: setup
+	$(PY) tools/release.py
 
 lab: setup
 	$(VENV)/bin/jupyter lab notebooks/ $(LAB_ARGS)
