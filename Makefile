@@ -42,7 +42,7 @@ help:
 	@echo "make gpu-check  does TensorFlow see a GPU; a lesson model timed on GPU vs CPU [GPU=1 installs CUDA]"
 	@echo "make notebooks  regenerate notebooks/ from solutions/ (instructors and maintainers)"
 	@echo "make autograder build the otter autograder zips into build/autograder (see README, For instructors)"
-	@echo "make grade SUBMISSIONS=folder [LESSON=09] [TIMEOUT=600]"
+	@echo "make grade SUBMISSIONS=folder [LESSON=09] [TIMEOUT=600] [JOBS=2]"
 	@echo "                grade every notebook in folder (no Docker): build/grades.csv, build/feedback/"
 	@echo "make release    the learner-facing course, without solutions or hidden tests, in build/release"
 	@echo "make clean      remove build/ (the virtual environment stays)"
@@ -107,15 +107,20 @@ notebooks: setup
 check-notebooks: setup
 	$(PY) tools/sync_notebooks.py --check
 
+# The otter zips, then their Gradescope-ready copies (tools/gradescope.py: the image installs
+# TensorFlow and course_utils with pyproject's pins) in build/autograder/gradescope/.
 autograder: setup
 	$(PY) tools/sync_notebooks.py --check
 	@ls -1 build/autograder/*.zip
+	$(PY) tools/gradescope.py
 
 # Grade a folder of submitted notebooks without Docker (tools/grade.py): one bubblewrap sandbox and
-# time limit per submission; writes build/grades.csv and build/feedback/<file name>.txt.
+# time limit per submission, scores decided outside it by tools/judge.py; writes build/grades.csv
+# and build/feedback/<file name>.txt. JOBS=N on the command line grades N at once (default 1 here:
+# the JOBS default above is for the test stages).
 grade: setup
-	@test -n "$(SUBMISSIONS)" || { echo "Usage: make grade SUBMISSIONS=path/to/folder [LESSON=09] [TIMEOUT=600]"; exit 2; }
-	$(PY) tools/grade.py "$(SUBMISSIONS)" $(if $(LESSON),--lesson $(LESSON)) $(if $(TIMEOUT),--timeout $(TIMEOUT))
+	@test -n "$(SUBMISSIONS)" || { echo "Usage: make grade SUBMISSIONS=path/to/folder [LESSON=09] [TIMEOUT=600] [JOBS=2]"; exit 2; }
+	$(PY) tools/grade.py "$(SUBMISSIONS)" $(if $(LESSON),--lesson $(LESSON)) $(if $(TIMEOUT),--timeout $(TIMEOUT)) $(if $(filter command line,$(origin JOBS)),--jobs $(JOBS))
 
 # What a graded class publishes instead of this repository (tools/release.py): lessons, course_utils,
 # pyproject, a learner README and environment.yml; checked to hold no solution or hidden test.
