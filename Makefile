@@ -71,6 +71,12 @@ run: setup
 unit: setup
 	$(PY) -m pytest tests/unit -q
 
+# Maintainer checks ([tool.ruff] and [tool.mypy] in pyproject.toml): ruff's lint rules on every
+# Python file (notebooks excluded) and mypy on course_utils. Neither rewrites anything.
+lint: setup
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
+
 # What a learner sees: lessons 01 and 09 opened in this JupyterLab in headless Chromium (Playwright),
 # run with Run All Cells and checked in the page; screenshots in build/browser/. Skipped, with the
 # reason, without Chromium or Playwright; under CI=true that is a failure. The last stage of `make test`.

@@ -19,18 +19,155 @@ The lessons keep their ideas visible; this package holds the plumbing, one modul
 * :mod:`~course_utils.grading`: helpers for the exercise checks (imported as a submodule).
 
 Every public name of those modules (their ``__all__``) is available at the top level, e.g.
-``course_utils.load_dataset``.
+``course_utils.load_dataset``. The re-exports below are explicit (``from .x import name as name``)
+so that type checkers and editors see the public API; tests/unit/test_public_api.py fails when a
+submodule's ``__all__`` gains a name that is not re-exported here.
 """
 
 from __future__ import annotations
-
-import importlib as _importlib
 
 from . import _startup
 
 # Before anything imports TensorFlow: its start-up log lines go to a file, not into the setup
 # cell's output (see course_utils/_startup.py; an explicit TF_CPP_MIN_LOG_LEVEL wins).
 _startup.start_tensorflow_quietly()
+
+# ruff: noqa: E402  (the imports below must come after the call above)
+from . import (
+    data as data,
+    dropout as dropout,
+    early_stopping as early_stopping,
+    experiments as experiments,
+    grading as grading,  # cu.grading.Notebook in every lesson's setup cell (not re-exported name by name)
+    models as models,
+    normalization as normalization,
+    optimizers as optimizers,
+    plotting as plotting,
+    regularization as regularization,
+    reproducibility as reproducibility,
+    results as results,
+    schedules as schedules,
+    training as training,
+)
+from .data import (
+    DATASETS as DATASETS,
+    DEFAULT_DATASET as DEFAULT_DATASET,
+    Dataset as Dataset,
+    DatasetUnavailableError as DatasetUnavailableError,
+    keras_cache_dir as keras_cache_dir,
+    load_dataset as load_dataset,
+)
+from .dropout import (
+    OOD_KINDS as OOD_KINDS,
+    count_dropout_layers as count_dropout_layers,
+    make_ood_images as make_ood_images,
+    mc_dropout_predict as mc_dropout_predict,
+    mutual_information as mutual_information,
+    predictive_entropy as predictive_entropy,
+    predictive_spread as predictive_spread,
+)
+from .early_stopping import (
+    EarlyStoppingTrace as EarlyStoppingTrace,
+    SelectionBias as SelectionBias,
+    build_model_bank as build_model_bank,
+    early_stopping_trace as early_stopping_trace,
+    replay_early_stopping as replay_early_stopping,
+    resampled_selection_bias as resampled_selection_bias,
+    selection_bias as selection_bias,
+    stopping_epoch as stopping_epoch,
+)
+from .experiments import (
+    ExperimentResult as ExperimentResult,
+    inference_accuracy as inference_accuracy,
+    results_table as results_table,
+    run_experiment as run_experiment,
+)
+from .models import (
+    build_cnn as build_cnn,
+    build_mlp as build_mlp,
+)
+from .normalization import (
+    MovingStatistics as MovingStatistics,
+    batch_dependence as batch_dependence,
+    compare_moving_statistics as compare_moving_statistics,
+    ema_initial_weight as ema_initial_weight,
+    ema_steps_to_forget as ema_steps_to_forget,
+    epochs_to_reach as epochs_to_reach,
+    layer_inputs as layer_inputs,
+)
+from .optimizers import (
+    AdaBelief as AdaBelief,
+    MomentumSGD as MomentumSGD,
+    PlainSGD as PlainSGD,
+    global_norm as global_norm,
+    max_abs_weight_difference as max_abs_weight_difference,
+    optimizer_trajectory as optimizer_trajectory,
+)
+from .plotting import (
+    legend_outside as legend_outside,
+    plot_column_norms as plot_column_norms,
+    plot_early_stopping as plot_early_stopping,
+    plot_epochs_to_target as plot_epochs_to_target,
+    plot_examples as plot_examples,
+    plot_feature_map_dropout as plot_feature_map_dropout,
+    plot_gap_summary as plot_gap_summary,
+    plot_history as plot_history,
+    plot_learning_curves as plot_learning_curves,
+    plot_lr_range_test as plot_lr_range_test,
+    plot_moving_statistics as plot_moving_statistics,
+    plot_optimizer_comparison as plot_optimizer_comparison,
+    plot_optimizer_paths as plot_optimizer_paths,
+    plot_rate_sweep as plot_rate_sweep,
+    plot_results_bars as plot_results_bars,
+    plot_schedules as plot_schedules,
+    plot_selection_bias as plot_selection_bias,
+    plot_sweep_heatmap as plot_sweep_heatmap,
+    plot_uncertainty_histograms as plot_uncertainty_histograms,
+    plot_unit_distributions as plot_unit_distributions,
+    plot_weight_histograms as plot_weight_histograms,
+    run_colors as run_colors,
+    set_style as set_style,
+)
+from .regularization import (
+    WeightStatistics as WeightStatistics,
+    kernel_column_norms as kernel_column_norms,
+    kernel_weights as kernel_weights,
+    near_zero_fraction as near_zero_fraction,
+    regularization_penalty as regularization_penalty,
+    weight_norm as weight_norm,
+    weight_statistics as weight_statistics,
+)
+from .reproducibility import (
+    describe_environment as describe_environment,
+    set_seed as set_seed,
+)
+from .results import (
+    RESULTS_DIR_ENV as RESULTS_DIR_ENV,
+    LessonRecorder as LessonRecorder,
+    load_results as load_results,
+)
+from .schedules import (
+    LearningRateLogger as LearningRateLogger,
+    LRFinder as LRFinder,
+    LRRangeTestResult as LRRangeTestResult,
+    OneCycleSchedule as OneCycleSchedule,
+    lr_range_test as lr_range_test,
+    schedule_values as schedule_values,
+    smooth_losses as smooth_losses,
+    suggest_learning_rate as suggest_learning_rate,
+)
+from .training import (
+    CompactProgress as CompactProgress,
+    HistoryLike as HistoryLike,
+    HistorySummary as HistorySummary,
+    as_history_dict as as_history_dict,
+    as_tf_dataset as as_tf_dataset,
+    diagnose_fit as diagnose_fit,
+    make_learning_curves as make_learning_curves,
+    make_mystery_runs as make_mystery_runs,
+    summarize_history as summarize_history,
+    train as train,
+)
 
 __version__ = "0.1.0"
 
@@ -43,13 +180,16 @@ SUBMODULES: tuple[str, ...] = (
 )
 
 __all__: list[str] = []
-for _name in SUBMODULES:
-    _module = _importlib.import_module(f".{_name}", __name__)
-    for _public in _module.__all__:
-        if _public in globals() and globals()[_public] is not getattr(_module, _public):
-            raise ImportError(f"course_utils.{_name}.{_public} clashes with another module's name")
-        globals()[_public] = getattr(_module, _public)
-        __all__.append(_public)
-del _name, _module, _public
-
-from . import grading  # noqa: E402  (cu.grading.Notebook in every lesson's setup cell)
+__all__ += data.__all__
+__all__ += reproducibility.__all__
+__all__ += models.__all__
+__all__ += training.__all__
+__all__ += regularization.__all__
+__all__ += dropout.__all__
+__all__ += normalization.__all__
+__all__ += early_stopping.__all__
+__all__ += schedules.__all__
+__all__ += optimizers.__all__
+__all__ += experiments.__all__
+__all__ += plotting.__all__
+__all__ += results.__all__

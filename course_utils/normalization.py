@@ -298,7 +298,7 @@ def compare_moving_statistics(layer: Any, inputs: np.ndarray) -> MovingStatistic
     moving_var = np.asarray(layer.moving_variance, dtype=np.float64)
 
     def rel(a: np.ndarray, b: np.ndarray) -> float:
-        return float(np.linalg.norm(a - b) / max(np.linalg.norm(b), 1e-12))
+        return float(np.linalg.norm(a - b) / max(float(np.linalg.norm(b)), 1e-12))
 
     return MovingStatistics(moving_mean, data_mean, moving_var, data_var,
                             rel(moving_mean, data_mean), rel(moving_var, data_var))

@@ -18,8 +18,9 @@ and loaded again once ``course_utils`` is imported.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from numbers import Real
-from typing import Any, Callable, Sequence
+from typing import Any, TypeGuard
 
 import keras
 import numpy as np
@@ -38,7 +39,7 @@ __all__: list[str] = [
 # --------------------------------------------------------------------------------------------
 # Argument checks (ValueError naming the bad value)
 # --------------------------------------------------------------------------------------------
-def _is_number(value: object) -> bool:
+def _is_number(value: object) -> TypeGuard[Real]:
     return isinstance(value, Real) and not isinstance(value, bool)
 
 

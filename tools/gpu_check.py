@@ -106,8 +106,9 @@ def _time_training(device: str, data, args: argparse.Namespace) -> dict:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parse_args(argv)
-    import course_utils  # noqa: F401  (sends TensorFlow's start-up log lines to a file)
     import tensorflow as tf
+
+    import course_utils  # noqa: F401  (sends TensorFlow's start-up log lines to a file)
 
     build = tf.sysconfig.get_build_info()
     gpus = tf.config.list_physical_devices("GPU")

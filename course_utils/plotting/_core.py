@@ -199,6 +199,7 @@ def _plain_log_locator_class() -> type:
         less than one (where the default log ticks would show no label at all)."""
 
         def __call__(self) -> Any:
+            assert self.axis is not None, "the locator is not attached to an axis"
             vmin, vmax = self.axis.get_view_interval()
             return self.tick_values(vmin, vmax)
 
@@ -209,7 +210,7 @@ def _plain_log_locator_class() -> type:
             vmin = vmin if vmin > 0 else vmax / 10.0
             decades = np.log10(vmax / vmin)
             if decades < 0.8:
-                ticks = MaxNLocator(nbins=5, steps=[1, 2, 2.5, 5, 10]).tick_values(vmin, vmax)
+                ticks = np.asarray(MaxNLocator(nbins=5, steps=[1, 2, 2.5, 5, 10]).tick_values(vmin, vmax))
                 return ticks[ticks > 0]
             if decades <= 2.2:
                 return LogLocator(subs=(1.0, 2.0, 5.0), numticks=30).tick_values(vmin, vmax)

@@ -160,7 +160,7 @@ def plot_sweep_heatmap(
             ax.text(j, i, f"{s[i, j]:.3f}", ha="center", va="center",
                     color="black" if s[i, j] > mid else "white", fontsize="small")
     best_i, best_j = np.unravel_index(int(np.argmax(s)), s.shape)
-    ax.add_patch(_outline(best_j, best_i))
+    ax.add_patch(_outline(int(best_j), int(best_i)))
     ax.set_xticks(np.arange(shape[1]), [f"{v:g}" for v in col_values])
     ax.set_yticks(np.arange(shape[0]), [f"{v:g}" for v in row_values])
     ax.set_xlabel(col_label)

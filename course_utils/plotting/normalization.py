@@ -9,7 +9,13 @@ import numpy as np
 
 from ..training import HistoryLike
 from ._core import (
-    _as_runs, _fit_layout, _get_ax, _plain_log_scale, _whole_numbers, legend_outside, run_colors,
+    _as_runs,
+    _fit_layout,
+    _get_ax,
+    _plain_log_scale,
+    _whole_numbers,
+    legend_outside,
+    run_colors,
 )
 
 __all__ = ["plot_epochs_to_target", "plot_moving_statistics", "plot_unit_distributions"]

@@ -108,3 +108,15 @@ def test_star_import_gives_the_public_api():
     namespace: dict[str, object] = {}
     exec("from course_utils import *", namespace)
     assert set(cu.__all__) <= set(namespace)
+
+
+def test_plotting_reexports_its_submodules_all_in_order():
+    plotting = cu.plotting
+    expected = [name for module in plotting.SUBMODULES
+                for name in importlib.import_module(f"course_utils.plotting.{module}").__all__]
+    assert list(plotting.__all__) == expected
+    assert list(plotting.__all__) == list(EXPORTED_BEFORE["plotting"])
+    for module in plotting.SUBMODULES:
+        mod = importlib.import_module(f"course_utils.plotting.{module}")
+        for name in mod.__all__:
+            assert getattr(plotting, name) is getattr(mod, name), name

@@ -129,7 +129,7 @@ def test_the_gpu_runner_and_its_host_are_documented():
 
 
 def test_makefile_has_the_targets_the_workflows_and_contributing_name():
-    for target in ("test", "unit", "gpu-check"):
+    for target in ("test", "unit", "lint", "gpu-check"):
         assert re.search(rf"^{re.escape(target)}:", MAKEFILE, re.MULTILINE), target
     assert re.search(r"^ifeq \(\$\(GPU\),1\)\nEXTRAS := \$\(EXTRAS\),gpu", MAKEFILE, re.MULTILINE)
 
@@ -145,3 +145,53 @@ def test_contributing_has_the_add_a_lesson_checklist():
     for item in ("solutions/", "quick_parameters", "tools/sync_notebooks.py", "claim", "test_learner_view",
                  "Hygiene", "site"):
         assert item in section, item
+
+
+# ---------------------------------------------------------------------------------------------
+# pre-commit
+# ---------------------------------------------------------------------------------------------
+
+PRE_COMMIT = yaml.safe_load((REPO / ".pre-commit-config.yaml").read_text())
+
+
+def _pins() -> dict[str, str]:
+    extras = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["optional-dependencies"]
+    return {name.split("[")[0].lower(): version
+            for reqs in extras.values() for name, version in (req.split("==") for req in reqs)}
+
+
+def _hook_repo(name: str) -> dict:
+    (repo,) = [r for r in PRE_COMMIT["repos"] if r["repo"].rstrip("/").endswith(name)]
+    return repo
+
+
+def test_pre_commit_revisions_equal_the_pins():
+    pins = _pins()
+    assert _hook_repo("astral-sh/ruff-pre-commit")["rev"] == f"v{pins['ruff']}"
+    assert _hook_repo("kynan/nbstripout")["rev"] == pins["nbstripout"]
+
+
+def test_pre_commit_ruff_does_not_rewrite_code():
+    hooks = _hook_repo("astral-sh/ruff-pre-commit")["hooks"]
+    assert [h["id"] for h in hooks] == ["ruff-check"]
+    assert not any("--fix" in h.get("args", []) for h in hooks)
+
+
+def test_nbstripout_leaves_the_committed_notebooks_unchanged(tmp_path):
+    """The hook with its arguments is a no-op on what is committed (no outputs, stable ids)."""
+    (hook,) = _hook_repo("kynan/nbstripout")["hooks"]
+    assert "--keep-id" in hook["args"]
+    notebooks = sorted([*REPO.glob("solutions/*.ipynb"), *REPO.glob("notebooks/*.ipynb")])
+    assert notebooks and all(re.search(hook["files"], str(p.relative_to(REPO))) for p in notebooks)
+    copies = []
+    for path in notebooks:
+        copy = tmp_path / path.parent.name / path.name
+        copy.parent.mkdir(exist_ok=True)
+        copy.write_bytes(path.read_bytes())
+        copies.append(copy)
+    proc = subprocess.run([sys.executable, "-m", "nbstripout", *hook["args"], *map(str, copies)],
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    changed = [str(p.relative_to(REPO)) for p, c in zip(notebooks, copies)
+               if c.read_bytes() != p.read_bytes()]
+    assert changed == []
