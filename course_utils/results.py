@@ -1,7 +1,12 @@
 """Record the numbers a lesson measured, so the test suite can check its claims on the real run.
 
 A lesson creates one :class:`LessonRecorder` and calls :meth:`LessonRecorder.record` next to the
-``print`` that shows a number to the learner. When the environment variable
+``print`` that shows a number to the learner, :meth:`LessonRecorder.table` to show, record and
+return a section's numbers in one call, and :meth:`LessonRecorder.claim` to state a claim next to
+its measurement with the verdict the notebook computed (the results file lists every claim as
+``{id, statement, holds, evidence}``, and the test suite asserts that each holds on the default
+run). :func:`compare_over_seeds` turns a measurement repeated over several seeds into a
+difference, its standard error and a verdict that is only given beyond twice that error. When the environment variable
 ``COURSE_RESULTS_DIR`` is set (the course runner sets it), every record is also written, at once,
 to ``$COURSE_RESULTS_DIR/<lesson>.results.json``, next to the executed notebook. In a learner's
 own JupyterLab session nothing is written.
@@ -14,13 +19,15 @@ import math
 import os
 import platform
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-__all__ = ["RESULTS_DIR_ENV", "LessonRecorder", "load_results"]
+__all__ = ["RESULTS_DIR_ENV", "Claim", "LessonRecorder", "SeedComparison", "compare_over_seeds",
+           "load_results"]
 
 RESULTS_DIR_ENV = "COURSE_RESULTS_DIR"
 
@@ -47,6 +54,139 @@ def _jsonable(value: Any) -> Any:
         f"Cannot record a value of type {type(value).__name__}; record numbers, strings, booleans, "
         "or lists/dicts of them."
     )
+
+
+@dataclass(frozen=True)
+class Claim:
+    """A claim a lesson makes, with the verdict its own run computed.
+
+    Attributes:
+        id: A short stable name, e.g. ``"schedules_lower_training_loss"``.
+        statement: The claim in words, as the lesson states it.
+        holds: Whether this run's numbers bear it out.
+        evidence: The numbers behind the verdict, in words.
+    """
+
+    id: str
+    statement: str
+    holds: bool
+    evidence: str
+
+    def __str__(self) -> str:
+        verdict = "holds" if self.holds else "does NOT hold on this run"
+        return f"claim {verdict}: {self.statement}\n    evidence: {self.evidence}"
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "statement": self.statement, "holds": self.holds,
+                "evidence": self.evidence}
+
+
+@dataclass(frozen=True)
+class SeedComparison:
+    """Two conditions measured on the same seeds: see :func:`compare_over_seeds`.
+
+    Attributes:
+        names: The two conditions' names ``(a, b)``.
+        a, b: The measurements, one per seed, in seed order.
+        difference: Mean over seeds of ``a - b`` (paired by seed).
+        standard_error: Standard error of that mean (sample standard deviation of the paired
+            differences over the square root of the number of seeds; 0 for one seed).
+        higher_is_better: Whether a larger value is the better one.
+    """
+
+    names: tuple[str, str]
+    a: tuple[float, ...]
+    b: tuple[float, ...]
+    difference: float
+    standard_error: float
+    higher_is_better: bool
+
+    @property
+    def seeds(self) -> int:
+        return len(self.a)
+
+    @property
+    def clear(self) -> bool:
+        """Whether the difference exceeds twice its standard error (over at least 3 seeds)."""
+        return self.seeds >= 3 and abs(self.difference) > 2 * self.standard_error
+
+    @property
+    def winner(self) -> str | None:
+        """The better condition's name when the difference is :attr:`clear`, else ``None``."""
+        if not self.clear:
+            return None
+        a_better = (self.difference > 0) == self.higher_is_better
+        return self.names[0] if a_better else self.names[1]
+
+    def verdict(self) -> str:
+        """``"<a> is better"``, ``"<b> is better"`` or ``"no measurable difference"``."""
+        return f"{self.winner} is better" if self.winner else "no measurable difference"
+
+    def __str__(self) -> str:
+        a, b = np.asarray(self.a), np.asarray(self.b)
+        spread = lambda v: f"{v.mean():.4g} ± {v.std(ddof=1) if len(v) > 1 else 0.0:.2g}"  # noqa: E731
+        return (f"{self.names[0]} {spread(a)} vs {self.names[1]} {spread(b)} over {self.seeds} seeds: "
+                f"difference {self.difference:+.4g} ± {self.standard_error:.2g} (SE): {self.verdict()}")
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"names": list(self.names), "a": list(self.a), "b": list(self.b),
+                "difference": self.difference, "standard_error": self.standard_error,
+                "clear": self.clear, "winner": self.winner}
+
+
+def compare_over_seeds(
+    a: Sequence[float],
+    b: Sequence[float],
+    *,
+    names: tuple[str, str] = ("a", "b"),
+    higher_is_better: bool = True,
+) -> SeedComparison:
+    """Compares two conditions measured on the same seeds (``a[i]`` and ``b[i]`` on seed ``i``).
+
+    The verdict names a winner only when the mean paired difference exceeds twice its standard
+    error over at least 3 seeds; otherwise it is "no measurable difference".
+
+    Args:
+        a, b: One measurement per seed for each condition (same length, at least 1).
+        names: The conditions' names, used in the verdict.
+        higher_is_better: ``True`` for accuracies, ``False`` for losses.
+
+    Returns:
+        A :class:`SeedComparison`.
+
+    Raises:
+        ValueError: If ``a`` and ``b`` are empty, differ in length or hold a non-finite value.
+
+    Example:
+
+    >>> from course_utils import compare_over_seeds
+    >>> c = compare_over_seeds([0.91, 0.92, 0.90], [0.85, 0.86, 0.86], names=("dropout", "baseline"))
+    >>> c.verdict()
+    'dropout is better'
+    """
+    x, y = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    if x.ndim != 1 or x.shape != y.shape or len(x) == 0:
+        raise ValueError("`a` and `b` must be two equally long, non-empty lists of one value per "
+                         f"seed. Received lengths {np.size(x)} and {np.size(y)}")
+    if not (np.all(np.isfinite(x)) and np.all(np.isfinite(y))):
+        raise ValueError(f"Every measurement must be a finite number. Received: a={x.tolist()}, "
+                         f"b={y.tolist()}")
+    d = x - y
+    se = float(d.std(ddof=1) / np.sqrt(len(d))) if len(d) > 1 else 0.0
+    return SeedComparison(names=(str(names[0]), str(names[1])), a=tuple(x.tolist()),
+                          b=tuple(y.tolist()), difference=float(d.mean()), standard_error=se,
+                          higher_is_better=bool(higher_is_better))
+
+
+def _format_cell(value: Any) -> str:
+    if isinstance(value, (bool, np.bool_)):
+        return "yes" if value else "no"
+    if isinstance(value, (int, np.integer)):
+        return f"{int(value):,}"
+    if isinstance(value, (float, np.floating)):
+        v = float(value)
+        return f"{v:.3g}" if v != 0 and (abs(v) < 1e-3 or abs(v) >= 1e5) else f"{v:.4f}"
+    return str(value)
 
 
 class LessonRecorder:
@@ -84,6 +224,7 @@ class LessonRecorder:
         directory = out_dir if out_dir is not None else os.environ.get(RESULTS_DIR_ENV)
         self.path: Path | None = Path(directory) / f"{lesson}.results.json" if directory else None
         self.values: dict[str, Any] = {}
+        self.claims: dict[str, Claim] = {}
 
     def record(self, key: str, value: Any) -> Any:
         """Stores ``value`` under ``key`` (and saves the file, if any); returns ``value``.
@@ -102,6 +243,91 @@ class LessonRecorder:
         self.save()
         return value
 
+    def table(
+        self,
+        key: str,
+        rows: Mapping[str, Mapping[str, Any]],
+        *,
+        title: str | None = None,
+        columns: Sequence[str] | None = None,
+    ) -> Mapping[str, Mapping[str, Any]]:
+        """Shows a section's numbers as one table, records them under ``key``, returns them.
+
+        Args:
+            key: The name to record the table under.
+            rows: Row name -> {column name -> value}.
+            title: A line printed above the table.
+            columns: The columns to show, in order (default: every column, in first-seen order);
+                every column is recorded either way.
+
+        Returns:
+            ``rows``, unchanged.
+
+        Raises:
+            TypeError: If a value cannot be stored as JSON.
+            ValueError: If ``rows`` is empty.
+
+        Example:
+
+        >>> rec = LessonRecorder("demo", out_dir=None)
+        >>> _ = rec.table("runs", {"baseline": {"val_accuracy": 0.9}}, title="after 10 epochs")
+        after 10 epochs
+                  val_accuracy
+        baseline        0.9000
+        """
+        if not rows:
+            raise ValueError(f"`rows` of table {key!r} is empty: pass at least one row.")
+        self.record(key, {str(name): dict(row) for name, row in rows.items()})
+        shown = list(columns) if columns is not None else list(dict.fromkeys(
+            c for row in rows.values() for c in row))
+        cells = [[_format_cell(row.get(c, "")) for c in shown] for row in rows.values()]
+        names = [str(n) for n in rows]
+        name_w = max(len(n) for n in names)
+        widths = [max(len(c), *(len(r[i]) for r in cells)) for i, c in enumerate(shown)]
+        lines = [title] if title else []
+        lines.append(" " * name_w + "".join(f"  {c:>{w}}" for c, w in zip(shown, widths)))
+        for name, row in zip(names, cells):
+            lines.append(f"{name:<{name_w}}" + "".join(f"  {v:>{w}}" for v, w in zip(row, widths)))
+        print("\n".join(lines))
+        return rows
+
+    def claim(self, id: str, statement: str, holds: Any, evidence: str) -> bool:
+        """States a claim next to its measurement, with the verdict this run computed.
+
+        Prints the verdict, the statement and the evidence, and records the claim (the results
+        file lists every claim as ``{id, statement, holds, evidence}``; the test suite asserts
+        that each one holds on the default run). Stating a claim again with the same ``id``
+        replaces it.
+
+        Args:
+            id: A short stable name, e.g. ``"l2_narrows_gap"``.
+            statement: The claim in words.
+            holds: Whether this run's numbers bear it out (anything with a truth value).
+            evidence: The numbers behind the verdict.
+
+        Returns:
+            ``holds`` as a ``bool``.
+
+        Raises:
+            ValueError: If ``id`` or ``statement`` is empty.
+
+        Example:
+
+        >>> rec = LessonRecorder("demo", out_dir=None)
+        >>> rec.claim("gap", "The gap narrows.", 0.05 < 0.2, "gap 0.05 vs 0.20")
+        claim holds: The gap narrows.
+            evidence: gap 0.05 vs 0.20
+        True
+        """
+        if not id or not statement:
+            raise ValueError("A claim needs an `id` and a `statement`. "
+                             f"Received: id={id!r}, statement={statement!r}")
+        result = Claim(id=str(id), statement=str(statement), holds=bool(holds), evidence=str(evidence))
+        self.claims[result.id] = result
+        self.save()
+        print(result)
+        return result.holds
+
     def __getitem__(self, key: str) -> Any:
         return self.values[key]
 
@@ -114,6 +340,7 @@ class LessonRecorder:
             "lesson": self.lesson,
             "parameters": self.parameters,
             "values": self.values,
+            "claims": [c.as_dict() for c in self.claims.values()],
             "environment": {"python": platform.python_version(), **_versions()},
         }
         fd, tmp = tempfile.mkstemp(dir=self.path.parent, suffix=".tmp")
@@ -140,7 +367,8 @@ def load_results(path: str | os.PathLike[str]) -> dict[str, Any]:
         path: The file.
 
     Returns:
-        The payload: ``lesson``, ``parameters``, ``values`` and ``environment``.
+        The payload: ``lesson``, ``parameters``, ``values``, ``claims`` (a list of
+        ``{id, statement, holds, evidence}``) and ``environment``.
 
     Raises:
         FileNotFoundError: If the file does not exist (run the lesson through the runner first).

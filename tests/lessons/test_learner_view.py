@@ -18,8 +18,11 @@ LESSONS = lesson_names()
 DRAWS = re.compile(r"\bcu\.plot_\w+\(|\bplt\.(?:subplots|figure|plot|imshow|bar|hist|scatter)\(|"
                    r"\b(?:ax|axes|axs)\w*(?:\[[^\]]*\])*\.(?:plot|bar|barh|hist|imshow|scatter)\(")
 #: TensorFlow / absl / CUDA start-up lines ("I0000 00:00:... port.cc:153] ...", "W0000 ...").
+#: ... and TensorFlow's Python logger ("WARNING:tensorflow:5 out of the last 13 calls to <function
+#: ...> triggered tf.function retracing", which absl prints to stdout in a kernel).
 TF_LOG = re.compile(r"^[IWEF]\d{4} \d\d:\d\d:\d\d|absl::InitializeLog|cuInit|cpu_feature_guard|"
-                    r"oneDNN custom operations|cuda_(?:driver|platform|dnn|blas|fft)|TF-TRT", re.M)
+                    r"oneDNN custom operations|cuda_(?:driver|platform|dnn|blas|fft)|TF-TRT|"
+                    r"^(?:WARNING|ERROR|INFO):(?:tensorflow|absl):|triggered tf\.function retracing", re.M)
 #: A cell that runs longer than this must show progress (papermill records each cell's duration).
 LONG_CELL_SECONDS = 5.0
 #: ... and print at most this many lines, so that the notebook stays readable and logs short.
@@ -69,8 +72,8 @@ def test_no_tensorflow_log_lines_reach_the_learner(lesson, executed):
     setup = next(i for i, c in enumerate(nb.cells) if c.cell_type == "code" and "import course_utils" in c.source)
     assert not _stream(nb.cells[setup], "stderr"), (
         f"{lesson}: the setup cell shows a stderr box:\n{_stream(nb.cells[setup], 'stderr')[:800]}")
-    noisy = {i: TF_LOG.search(_stream(c, "stderr")).group(0) for i, c in enumerate(nb.cells)
-             if TF_LOG.search(_stream(c, "stderr"))}
+    streams = [_stream(c, "stderr") + "\n" + _stream(c, "stdout") for c in nb.cells]
+    noisy = {i: TF_LOG.search(text).group(0) for i, text in enumerate(streams) if TF_LOG.search(text)}
     assert not noisy, f"{lesson}: TensorFlow log lines shown in cells {noisy}"
 
 

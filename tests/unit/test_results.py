@@ -151,7 +151,8 @@ def test_load_results_round_trip(tmp_path):
     assert payload["lesson"] == "04_dropout"
     assert payload["parameters"] == {"RATE": 0.5}
     assert payload["values"] == {"val_accuracy": 0.75, "curve": [0.5, 0.25]}
-    assert set(payload) == {"lesson", "parameters", "values", "environment"}
+    assert set(payload) == {"lesson", "parameters", "values", "claims", "environment"}
+    assert payload["claims"] == []
     assert load_results(str(rec.path)) == payload  # str paths work too
 
 
@@ -162,3 +163,73 @@ def test_load_results_missing_file(tmp_path):
     message = str(info.value)
     assert str(missing) in message
     assert "make run" in message
+
+
+# --- claims, tables and comparisons over seeds ---------------------------------------------------
+
+def test_claim_is_printed_recorded_and_replaced_by_id(tmp_path, capsys):
+    from course_utils.results import LessonRecorder, load_results
+
+    rec = LessonRecorder("demo", out_dir=tmp_path)
+    assert rec.claim("gap", "The gap narrows.", np.float64(0.05) < 0.2, "gap 0.05 vs 0.20") is True
+    assert rec.claim("floor", "The floor is lower.", False, "0.3 vs 0.2") is False
+    out = capsys.readouterr().out
+    assert "claim holds: The gap narrows.\n    evidence: gap 0.05 vs 0.20" in out
+    assert "claim does NOT hold on this run: The floor is lower." in out
+    rec.claim("gap", "The gap narrows.", False, "gap 0.25 vs 0.20")
+    claims = load_results(tmp_path / "demo.results.json")["claims"]
+    assert claims == [{"id": "gap", "statement": "The gap narrows.", "holds": False, "evidence": "gap 0.25 vs 0.20"},
+                      {"id": "floor", "statement": "The floor is lower.", "holds": False, "evidence": "0.3 vs 0.2"}]
+
+
+@pytest.mark.parametrize("id_, statement", [("", "x"), ("x", "")])
+def test_claim_needs_an_id_and_a_statement(id_, statement):
+    from course_utils.results import LessonRecorder
+
+    with pytest.raises(ValueError, match="needs an `id` and a `statement`"):
+        LessonRecorder("demo", out_dir=None).claim(id_, statement, True, "e")
+
+
+def test_table_prints_aligned_rows_records_and_returns_them(tmp_path, capsys):
+    from course_utils.results import LessonRecorder, load_results
+
+    rows = {"baseline": {"val_accuracy": 0.91234, "epochs": 60, "early": False},
+            "dropout 0.5": {"val_accuracy": 0.93, "epochs": 1200, "early": True, "lr": 1e-5}}
+    rec = LessonRecorder("demo", out_dir=tmp_path)
+    assert rec.table("runs", rows, title="after training") is rows
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == "after training"
+    assert lines[1].split() == ["val_accuracy", "epochs", "early", "lr"]
+    assert lines[2].split() == ["baseline", "0.9123", "60", "no"]
+    assert lines[3].split() == ["dropout", "0.5", "0.9300", "1,200", "yes", "1e-05"]
+    assert len({len(line) for line in lines[1:]}) == 1  # aligned columns
+    assert load_results(tmp_path / "demo.results.json")["values"]["runs"]["dropout 0.5"]["epochs"] == 1200
+    rec.table("runs", rows, columns=["epochs"])
+    assert capsys.readouterr().out.splitlines()[0].split() == ["epochs"]
+    with pytest.raises(ValueError, match="is empty"):
+        rec.table("none", {})
+
+
+def test_compare_over_seeds_names_a_winner_only_beyond_two_standard_errors():
+    from course_utils.results import compare_over_seeds
+
+    clear = compare_over_seeds([0.91, 0.92, 0.90], [0.85, 0.86, 0.86], names=("dropout", "baseline"))
+    assert clear.clear and clear.winner == "dropout" and clear.verdict() == "dropout is better"
+    assert clear.difference == pytest.approx(0.0533333, rel=1e-5)
+    assert clear.standard_error == pytest.approx(np.std([0.06, 0.06, 0.04], ddof=1) / np.sqrt(3))
+    assert "over 3 seeds" in str(clear) and "dropout is better" in str(clear)
+    noisy = compare_over_seeds([0.90, 0.85, 0.93], [0.88, 0.89, 0.88])
+    assert not noisy.clear and noisy.winner is None and noisy.verdict() == "no measurable difference"
+    loss = compare_over_seeds([0.10, 0.11, 0.12], [0.20, 0.22, 0.21], names=("cosine", "constant"),
+                              higher_is_better=False)
+    assert loss.winner == "cosine"
+    two_seeds = compare_over_seeds([1.0, 1.0], [0.0, 0.0])  # a difference, but only two seeds
+    assert not two_seeds.clear and two_seeds.as_dict()["winner"] is None
+
+
+@pytest.mark.parametrize("a, b", [([], []), ([1.0], [1.0, 2.0]), ([float("nan"), 1.0], [1.0, 1.0])])
+def test_compare_over_seeds_rejects_bad_input(a, b):
+    from course_utils.results import compare_over_seeds
+
+    with pytest.raises(ValueError):
+        compare_over_seeds(a, b)
