@@ -1,12 +1,14 @@
 """The public API of ``course_utils``: every name that ``import course_utils as cu; cu.<name>``
 reached when ``__init__.py`` still filled ``globals()`` in a loop is still there, the same object as
-in its submodule, and ``cu.__all__`` lists exactly the submodules' ``__all__``, in order, so that a
-name added to a submodule's ``__all__`` must be re-exported explicitly in ``__init__.py`` (where
-mypy and editors see it)."""
+in its submodule, and ``cu.__all__`` lists exactly the submodules' ``__all__``, in order. A name
+added to a submodule's ``__all__`` but not re-exported explicitly in ``__init__.py`` (where mypy and
+editors see it) still works at run time, through the package's ``__getattr__``, and gets a warning
+here that names it."""
 
 from __future__ import annotations
 
 import importlib
+import warnings
 
 import pytest
 
@@ -80,6 +82,7 @@ def test_every_name_exported_before_is_still_there(module: str):
     for name in EXPORTED_BEFORE[module]:
         assert name in cu.__all__, name
         assert getattr(cu, name) is getattr(mod, name), name
+        assert name in vars(cu), f"{name} is no longer re-exported explicitly in course_utils/__init__.py"
 
 
 def test_submodules_and_version_are_still_attributes():
@@ -93,11 +96,20 @@ def test_submodules_and_version_are_still_attributes():
 def test_all_is_exactly_the_submodules_all_in_order():
     expected = [name for module in cu.SUBMODULES
                 for name in importlib.import_module(f"course_utils.{module}").__all__]
-    assert list(cu.__all__) == expected, (
-        "course_utils/__init__.py must re-export each submodule's __all__ explicitly: missing "
-        f"{sorted(set(expected) - set(cu.__all__))}, extra {sorted(set(cu.__all__) - set(expected))}")
+    assert list(cu.__all__) == expected
     for name in cu.__all__:
-        assert hasattr(cu, name), name
+        assert getattr(cu, name) is getattr(
+            next(importlib.import_module(f"course_utils.{m}") for m in cu.SUBMODULES
+                 if name in importlib.import_module(f"course_utils.{m}").__all__), name), name
+
+
+def test_new_public_names_are_reexported_explicitly():
+    """Not a failure (the lessons still reach such a name): a reminder to add
+    ``from .module import name as name`` to course_utils/__init__.py."""
+    implicit = [name for name in cu.__all__ if name not in vars(cu)]
+    if implicit:
+        warnings.warn(f"course_utils/__init__.py does not re-export {implicit} explicitly (mypy and "
+                      "editors do not see them); add `from .<module> import <name> as <name>`", stacklevel=1)
 
 
 def test_no_two_submodules_export_the_same_name():
