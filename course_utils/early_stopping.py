@@ -405,7 +405,8 @@ def build_model_bank(
     inputs = keras.Input(shape=shape)
     x = keras.layers.Flatten()(inputs)
     x = keras.layers.Dense(n_models * hidden_units, activation="relu", name="hidden_all",
-                           kernel_initializer=keras.initializers.RandomUniform(-limit_1, limit_1, seed=int(seed)))(x)
+                           kernel_initializer=keras.initializers.RandomUniform(-limit_1, limit_1,
+                                                                               seed=int(seed)))(x)
     x = keras.layers.Reshape((n_models, hidden_units), name="per_model")(x)
     x = keras.layers.EinsumDense("bkh,khc->bkc", output_shape=(n_models, n_classes), bias_axes="kc",
                                  name="output_all",

@@ -174,7 +174,8 @@ def _find_layer(model: Any, layer: Any) -> Any:
             return model.get_layer(layer)
         except ValueError:
             names = [lay.name for lay in model.layers]
-            raise ValueError(f"Model {model.name!r} has no layer {layer!r}; its layers are {names}.") from None
+            raise ValueError(
+                f"Model {model.name!r} has no layer {layer!r}; its layers are {names}.") from None
     if layer not in model.layers:
         raise ValueError(f"Layer {getattr(layer, 'name', layer)!r} is not a layer of model {model.name!r}.")
     return layer

@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from numbers import Real
-from typing import Any, Union
+from typing import Any
 
 import numpy as np
 
@@ -35,7 +35,7 @@ __all__ = [
 
 #: What the measuring helpers accept: a Keras model (its kernels are used), a dict of name ->
 #: array (e.g. from :func:`kernel_weights`), a list of arrays, or a single array.
-WeightsLike = Union[Any, Mapping[str, Any], Sequence[Any], np.ndarray]
+WeightsLike = Any | Mapping[str, Any] | Sequence[Any] | np.ndarray
 
 _WHICH = ("all", "regularized", "constrained")
 

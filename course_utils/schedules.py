@@ -45,7 +45,8 @@ def _check_learning_rate(name: str, value: object) -> float:
 
 
 def _check_steps(name: str, value: object, *, allow_zero: bool = False) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < (0 if allow_zero else 1):
+    smallest = 0 if allow_zero else 1
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < smallest:
         kind = "a non-negative" if allow_zero else "a positive"
         raise ValueError(f"`{name}` must be {kind} integer number of steps. Received: {name}={value!r}")
     return int(value)
@@ -268,7 +269,8 @@ def schedule_values(schedule: Any, steps: Sequence[int] | np.ndarray) -> np.ndar
     [0.1, 0.05, 0.025]
     """
     if not callable(schedule):
-        raise ValueError(f"`schedule` must be a schedule object or a function of the step. Received: {schedule!r}")
+        raise ValueError("`schedule` must be a schedule object or a function of the step. "
+                         f"Received: {schedule!r}")
     steps_arr = np.asarray(steps)
     if steps_arr.ndim != 1 or steps_arr.size == 0:
         raise ValueError(f"`steps` must be a non-empty 1-D sequence of steps. Received: steps={steps!r}")
@@ -619,7 +621,7 @@ def lr_range_test(
     losses = np.asarray(finder.losses)
     suggestion = suggest_learning_rate(lrs, losses, method=method, beta=beta)
     clean = np.where(np.isfinite(losses), losses, np.nan)
-    return LRRangeTestResult(learning_rates=lrs, losses=losses,
-                             smoothed_losses=smooth_losses(np.nan_to_num(clean, nan=np.nanmax(clean)), beta=beta),
+    smoothed = smooth_losses(np.nan_to_num(clean, nan=np.nanmax(clean)), beta=beta)
+    return LRRangeTestResult(learning_rates=lrs, losses=losses, smoothed_losses=smoothed,
                              suggestion=suggestion, method=method, stopped_early=finder.stopped_early)
 

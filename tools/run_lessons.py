@@ -48,7 +48,8 @@ from _common import (  # noqa: E402
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--only", nargs="*", help="lesson prefixes to run, e.g. 01 03")
     parser.add_argument("--out", type=Path, default=BUILD / "executed", help="output folder (under build/)")
     parser.add_argument("--source", type=Path, default=NOTEBOOKS, help="folder of lessons to execute")
@@ -57,8 +58,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--quick", action="store_true",
                         help="run each lesson at its tiny grading parameters (checks that the code runs; "
                              "the numbers are not the lesson's claims)")
-    parser.add_argument("--html", action="store_true", help="also export each executed notebook to build/html")
-    parser.add_argument("--bench", action="store_true", help="write timings to build/bench.json and print a table")
+    parser.add_argument("--html", action="store_true",
+                        help="also export each executed notebook to build/html")
+    parser.add_argument("--bench", action="store_true",
+                        help="write timings to build/bench.json and print a table")
     parser.add_argument("--timeout", type=int, default=900, help="per-cell timeout in seconds")
     parser.add_argument("--jobs", type=int, default=None, metavar="N",
                         help="lessons executed at once, each in its own process (default: the number "
@@ -106,8 +109,8 @@ def run_one(nb: Path, out_dir: Path, params: dict, timeout: int) -> tuple[bool, 
     except pm.PapermillExecutionError as exc:
         return False, time.perf_counter() - start, f"cell {exc.exec_count}: {exc.ename}: {exc.evalue}"
     except Exception as exc:  # kernel died, timeout, bad parameters ...
-        return (False, time.perf_counter() - start,
-                f"{type(exc).__name__}: {exc} (kernel log: {log.relative_to(ROOT) if log.is_relative_to(ROOT) else log})")
+        shown = log.relative_to(ROOT) if log.is_relative_to(ROOT) else log
+        return (False, time.perf_counter() - start, f"{type(exc).__name__}: {exc} (kernel log: {shown})")
     finally:
         os.environ.pop("COURSE_RESULTS_DIR", None)
     return True, time.perf_counter() - start, ""
@@ -206,7 +209,8 @@ def main(argv: list[str] | None = None) -> int:
 
     rows = []
     wall_start = time.perf_counter()
-    for nb, (ok, seconds, error) in run_all(lessons, out_dir, params_for, args.timeout, jobs, before=announce):
+    results = run_all(lessons, out_dir, params_for, args.timeout, jobs, before=announce)
+    for nb, (ok, seconds, error) in results:
         print(("" if jobs == 1 else f"  {nb.stem:<28} ") + f"{'ok    ' if ok else 'FAILED'} {seconds:6.1f} s"
               + (f"  {error}" if error else ""), flush=True)
         rows.append({"lesson": nb.stem, "ok": ok, "seconds": round(seconds, 2), "error": error})
@@ -221,7 +225,8 @@ def main(argv: list[str] | None = None) -> int:
         print("\nTiming cu.train against plain model.fit on lesson 01's model (best of 3) ...", flush=True)
         speed = bench_train_vs_fit(timeout=1800)
         bench = {
-            "machine": {"cpus": os.cpu_count(), "platform": platform.platform(), "python": platform.python_version()},
+            "machine": {"cpus": os.cpu_count(), "platform": platform.platform(),
+                        "python": platform.python_version()},
             "parameters": params,
             "quick": args.quick,
             "jobs": jobs,
@@ -234,7 +239,8 @@ def main(argv: list[str] | None = None) -> int:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps(bench, indent=2))
         print(f"\nLesson execution times ({os.cpu_count()} CPUs"
-              + (f", {jobs} lessons at a time" if jobs > 1 else "") + f"), written to {path.relative_to(ROOT)}:")
+              + (f", {jobs} lessons at a time" if jobs > 1 else "")
+              + f"), written to {path.relative_to(ROOT)}:")
         for r in rows:
             print(f"  {r['lesson']:<28} {r['seconds']:7.1f} s  {'ok' if r['ok'] else 'FAILED'}")
         print(f"  {'total':<28} {bench['total_seconds']:7.1f} s")

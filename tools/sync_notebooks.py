@@ -17,7 +17,6 @@ A learner notebook that has uncommitted edits (someone's work) is never overwrit
 from __future__ import annotations
 
 import argparse
-import json
 import shutil
 import subprocess
 import sys
@@ -100,7 +99,8 @@ def has_local_edits(path: Path) -> bool:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--check", action="store_true", help="only report stale learner notebooks")
     parser.add_argument("--force", action="store_true", help="overwrite learner notebooks with local edits")
     parser.add_argument("--only", nargs="*", help="lesson prefixes, e.g. 01")
@@ -132,7 +132,8 @@ def main(argv: list[str] | None = None) -> int:
 
     if stale:
         print("\nThese learner notebooks are out of date with solutions/: " + ", ".join(map(str, stale))
-              + "\nRun `make notebooks` (python tools/sync_notebooks.py) and commit the result.", file=sys.stderr)
+              + "\nRun `make notebooks` (python tools/sync_notebooks.py) and commit the result.",
+              file=sys.stderr)
         return 1
     if refused:
         print("\nNot overwritten because they have uncommitted edits (possibly a learner's work): "

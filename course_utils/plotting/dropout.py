@@ -193,7 +193,8 @@ def plot_feature_map_dropout(
         )
     batch, _, _, channels = next(iter(shapes))
     if isinstance(n_channels, bool) or not isinstance(n_channels, int) or not 1 <= n_channels <= channels:
-        raise ValueError(f"`n_channels` must be an integer in [1, {channels}]. Received: n_channels={n_channels!r}")
+        raise ValueError(f"`n_channels` must be an integer in [1, {channels}]. "
+                         f"Received: n_channels={n_channels!r}")
     if isinstance(example, bool) or not isinstance(example, int) or not 0 <= example < batch:
         raise ValueError(f"`example` must be an integer in [0, {batch - 1}]. Received: example={example!r}")
     vmax = max(float(a[example, ..., :n_channels].max()) for a in arrays.values()) or 1.0
