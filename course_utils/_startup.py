@@ -6,7 +6,13 @@ custom operations are on", "failed call to cuInit", "cpu_feature_guard ..."). A 
 shows everything written to that descriptor as a pink stderr box under the setup cell. They
 are harmless and say nothing about the lesson, so :func:`start_tensorflow_quietly` sends them
 to a log file while TensorFlow is imported and its devices are listed, then restores the
-descriptor: every later warning or error reaches the notebook as usual.
+descriptor: every later warning or error reaches the notebook as usual, with one exception:
+TensorFlow's "N out of the last M calls to <function ...> triggered tf.function retracing"
+warning, which :func:`quiet_retracing_warning` filters out. TensorFlow counts traces per
+*source code* of a function, so every fresh model that ``fit``, ``evaluate`` or a callback
+compiles counts as a retrace of the previous model's function: a lesson that compares five
+models in a loop (the course's way of measuring) triggers it although nothing is retraced
+needlessly. Every other message of TensorFlow's logger still reaches the learner.
 
 This module is imported first by ``course_utils/__init__.py``; it is plumbing, not API.
 """
@@ -33,7 +39,8 @@ def _log_path() -> Path:
 
 
 def start_tensorflow_quietly() -> Path | None:
-    """Imports TensorFlow and initializes its devices with descriptor 2 sent to a log file.
+    """Imports TensorFlow and initializes its devices with descriptor 2 sent to a log file, then
+    filters TensorFlow's frequent-retracing warning (:func:`quiet_retracing_warning`).
 
     ``TF_CPP_MIN_LOG_LEVEL`` defaults to ``2`` (C++ warnings and info hidden, errors shown)
     unless the environment sets it; ``COURSE_TF_LOG`` chooses the log file.
@@ -42,6 +49,13 @@ def start_tensorflow_quietly() -> Path | None:
         The log file's path, or ``None`` if TensorFlow had been imported already (nothing to
         hide any more) or the descriptor could not be redirected.
     """
+    try:
+        return _import_with_stderr_to_log()
+    finally:
+        quiet_retracing_warning()
+
+
+def _import_with_stderr_to_log() -> Path | None:
     global STARTUP_LOG
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     if "tensorflow" in sys.modules:
@@ -73,3 +87,20 @@ def start_tensorflow_quietly() -> Path | None:
         log.close()
     STARTUP_LOG = path
     return path
+
+
+class _RetracingWarningFilter:
+    """A ``logging`` filter that drops TensorFlow's frequent-retracing warning only."""
+
+    def filter(self, record: object) -> bool:
+        message = getattr(record, "msg", "")
+        return not (isinstance(message, str) and "triggered tf.function retracing" in message)
+
+
+def quiet_retracing_warning() -> None:
+    """Adds :class:`_RetracingWarningFilter` to TensorFlow's Python logger (once)."""
+    import logging
+
+    logger = logging.getLogger("tensorflow")
+    if not any(isinstance(f, _RetracingWarningFilter) for f in logger.filters):
+        logger.addFilter(_RetracingWarningFilter())
