@@ -88,13 +88,15 @@ browser: setup
 # the learner-view tests check), nbval on a
 # second execution at the lessons' quick parameters (build/quick: nbval re-executes every cell and
 # compares the cells tagged nbval-check-output; at the defaults that would double the suite's
-# time), then the claims each lesson makes, notebook hygiene and the exercise checks.
+# time; --dist loadfile keeps each notebook's cells, in order, on one of the $(JOBS) workers),
+# then the claims each lesson makes, notebook hygiene and the exercise checks.
 test: setup
 	$(PY) -m pytest tests/unit -q -n $(JOBS)
 	$(PY) tools/run_lessons.py --html --out build/executed
 	$(PY) tools/run_lessons.py --quick --out build/quick
 	MPLBACKEND=Agg PYTHONPATH=tests $(PY) -m pytest -q -p no:cacheprovider -p nbval_stdout_only --nbval-lax --nbval-current-env \
-	    --nbval-sanitize-with tests/nbval_sanitize.cfg --nbval-cell-timeout=900 build/quick
+	    --nbval-sanitize-with tests/nbval_sanitize.cfg --nbval-cell-timeout=900 \
+	    -n $(JOBS) --dist loadfile build/quick
 	$(PY) -m pytest tests/lessons -q -n $(JOBS) --dist loadscope
 	$(PY) -m pytest tests/browser -q
 
