@@ -1,8 +1,8 @@
 """Grade a folder of submitted notebooks with the course's otter autograders, without Docker.
 
     python tools/grade.py SUBMISSIONS                 # the lesson is read from the notebooks
-    python tools/grade.py SUBMISSIONS --lesson 09 --timeout 600 --out build
-    make grade SUBMISSIONS=path/to/folder [LESSON=09] [TIMEOUT=600]
+    python tools/grade.py SUBMISSIONS --lesson 09 --timeout 600 --out build --jobs 2
+    make grade SUBMISSIONS=path/to/folder [LESSON=09] [TIMEOUT=600] [JOBS=2]
 
 Every file in SUBMISSIONS (dot-files included; sub-folders are listed and skipped) gets one row
 in ``<out>/grades.csv``: one column per question, the total, the maximum, a status and the
@@ -13,18 +13,27 @@ key are removed. Each row and its feedback file are written (and flushed to disk
 submission is graded, so an interrupted batch keeps every row graded so far; ``--resume`` then
 grades only the files that have no row yet.
 
-Each submission is graded by ``otter run`` against the lesson's autograder (built fresh from
-solutions/) inside a bubblewrap sandbox (``bwrap``): no network, its own process namespace (every
-process the notebook starts dies with it, detached ones included), a read-only system and virtual
-environment, the repository, the output folder, the other submissions and the home folders
-hidden, a private /tmp (2 GiB at most, in memory: HOME and a copy of this submission and of the
-autograder zip; nothing of the host is writable), resource limits (memory, processes, file size, CPU time) and a time limit. The
-worker hands its results to this process through a pipe, not a file, and every score is checked
-(the autograder's questions exactly, each score a number between 0 and the question's points)
-before it is written; anything else is ``invalid result`` with zeros. Without a usable ``bwrap``
-the batch refuses to start (``apt-get install bubblewrap``) unless ``--unsafe-no-sandbox`` is
-given. A submission that raises, loops forever, deletes files around it, kills its kernel or is
-not a notebook at all gets a row with zeros and a status saying so; the batch always continues.
+Each submission is executed inside a bubblewrap sandbox (``bwrap``) that holds no test and no
+answer key, and its scores are decided outside it by the *judge* (tools/judge.py), a separate,
+fresh interpreter that owns the lesson's autograder (built fresh from solutions/). The sandbox
+hands back data only (tools/judge_codec.py: the values of the names the tests use, a learner
+function's values on the arguments the judge's tests choose, models as ``.keras`` files loaded
+with ``safe_mode=True``); the judge runs otter's tests on that data. So patching otter, NumPy or
+course_utils.grading in the notebook, or forging what it hands back, changes nothing but the
+submission's own answers. The sandbox has no network, its own process namespace (every process
+the notebook starts dies with it, detached ones included), sees read-only only the system
+(/usr, a few files of /etc), the interpreter, the virtual environment and course_utils (not the
+repository, the autograder, the output folder, the other submissions or any home folder), has a
+private /tmp (2 GiB at most, in memory: HOME and a copy of this submission; nothing of the host
+is writable), resource limits (memory, processes, file size, CPU time) and a time limit. The
+judge reports to this process through a pipe, and every score is checked (the autograder's
+questions exactly, each score a number between 0 and the question's points) before it is
+written; anything else is ``invalid result`` with zeros. Without a usable ``bwrap`` the batch
+refuses to start (``apt-get install bubblewrap``) unless ``--unsafe-no-sandbox`` is given.
+``--jobs N`` grades N submissions at once, each in its own sandbox (rows are written in the order
+they finish; CPU times are then approximate). A submission that raises, loops forever, deletes
+files around it, kills its kernel or is not a notebook at all gets a row with zeros (or the
+points its answers earn) and a status saying so; the batch always continues.
 Statuses:
 
 * ``ok``: graded (cells that raised are listed in the feedback; later cells still ran);
@@ -42,13 +51,14 @@ learner's own parameters instead.
 
 Exit status: 0 when the batch completed (whatever the submissions scored), 2 when the folder is
 missing or empty, the lesson cannot be determined or no sandbox is available, 130 when it was
-interrupted (Ctrl-C, SIGTERM: the running sandbox is killed, the rows written so far are kept).
+interrupted (Ctrl-C, SIGTERM: every running sandbox is killed, the rows written so far are kept).
 """
 
 from __future__ import annotations
 
 import argparse
 import collections
+import concurrent.futures
 import csv
 import json
 import math
@@ -79,10 +89,16 @@ DEFAULT_TIMEOUT = 600
 MEMORY_LIMIT = 4 << 30        # bytes of address space per process of a submission
 PROCESS_LIMIT = 256
 FILE_SIZE_LIMIT = 200 << 20   # bytes, the largest file a submission may write
-RESULT_CAP = 4 << 20          # bytes read from the worker's result pipe
+RESULT_CAP = 4 << 20          # bytes read from the judge's report pipe
+HANDBACK_CAP = 192 << 20     # bytes of one answer the sandbox hands back to the judge
 LOG_CAP = 64 << 10            # bytes of the worker's output kept (its tail)
 FEEDBACK_CAP = 20_000         # characters per feedback file
 TMP_SIZE = 2 << 30            # bytes: the sandbox's private /tmp (its only writable place, in memory)
+# The processes of every submission being graded, so that an interrupted batch (Ctrl-C, SIGTERM)
+# kills them all, whichever thread started them; once STOPPING is set, no thread starts new ones.
+RUNNING: set[tuple[subprocess.Popen, bool]] = set()
+RUNNING_LOCK = threading.Lock()
+STOPPING = threading.Event()
 SANDBOX_HELP = ("Install it (Debian/Ubuntu: apt-get install bubblewrap) and make sure it can create namespaces, "
                 "or pass --unsafe-no-sandbox to grade without one (learner code then runs with your rights).")
 
@@ -90,10 +106,11 @@ SANDBOX_HELP = ("Install it (Debian/Ubuntu: apt-get install bubblewrap) and make
 # ---- the worker: runs inside the per-submission subprocess ---------------------------------------
 
 
-def worker(notebook: str, autograder: str, fd: str, cpu_seconds: str) -> int:
-    """Grade one prepared notebook with otter; write the report (JSON) to the pipe ``fd``, which
-    the notebook's kernel does not inherit. Runs inside the sandbox, under resource limits that the
-    kernel inherits."""
+def worker(notebook: str, request_fd: str, response_fd: str, cpu_seconds: str) -> int:
+    """Execute one prepared notebook in a kernel, then answer the judge's requests (the values of
+    names, the learner's functions on the judge's arguments) as data, over the pipes
+    ``request_fd`` / ``response_fd``, which the kernel does not inherit. Runs inside the sandbox,
+    under resource limits that the kernel inherits; holds no test and no answer key."""
     import resource
 
     for limit, value in ((resource.RLIMIT_AS, MEMORY_LIMIT), (resource.RLIMIT_NPROC, PROCESS_LIMIT),
@@ -102,41 +119,75 @@ def worker(notebook: str, autograder: str, fd: str, cpu_seconds: str) -> int:
             resource.setrlimit(limit, (value, value))
         except (ValueError, OSError):
             pass
-    result_fd = int(fd)
-    os.set_inheritable(result_fd, False)
-    from otter.run import main as otter_run
+    req, resp = int(request_fd), int(response_fd)
+    for fd in (req, resp):
+        os.set_inheritable(fd, False)
+    here = Path(__file__).resolve().parent
+    sys.path.insert(0, str(here))
+    import judge_codec as codec
+    import nbformat
+    from nbclient import NotebookClient
 
-    report: dict[str, Any] = {"questions": {}, "cell_errors": [], "error": None}
-    try:
-        results = otter_run(notebook, autograder=autograder, output_dir=None, no_logo=True)
-    except BaseException as exc:  # noqa: BLE001 - any failure of otter itself is reported
-        report["error"] = f"{type(exc).__name__}: {str(exc)[:2000]}"
-        results = None
-    if results is not None:
-        if results.catastrophic_error is not None:
-            err = results.catastrophic_error
-            report["error"] = f"{type(err).__name__}: {str(err)[:2000]}"
-        for name, test_file in results.results.items():
-            report["questions"][name] = {
-                "score": float(test_file.score),
-                "cases": [{"name": str(r.test_case.name), "hidden": bool(r.test_case.hidden), "passed": bool(r.passed),
-                           "message": (r.message or "").strip()[-2000:]}
-                          for r in test_file.test_case_results],
-            }
-        for index, cell in enumerate((results.notebook or {}).get("cells", [])):
-            for output in cell.get("outputs", []) if cell.get("cell_type") == "code" else []:
-                if output.get("output_type") == "error" and len(report["cell_errors"]) < 50:
-                    first = cell.get("source", "").strip().splitlines()[:1]
-                    report["cell_errors"].append({"cell": index, "ename": str(output.get("ename", ""))[:100],
-                                                  "evalue": str(output.get("evalue", ""))[:300],
-                                                  "first_line": first[0][:80] if first else ""})
-    own, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
-    report["cpu_seconds"] = own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime  # the kernel's, once reaped
-    data = json.dumps(report).encode()
-    while data:
-        data = data[os.write(result_fd, data):]
-    os.close(result_fd)
-    return 0
+    path = Path(notebook)
+    nb = nbformat.read(path, as_version=4)
+    kernel = (nb.metadata.get("kernelspec") or {}).get("name") or "python3"
+    client = NotebookClient(nb, timeout=None, allow_errors=True, kernel_name=kernel,
+                            resources={"metadata": {"path": str(path.parent)}})
+    exchange = Path(tempfile.mkdtemp(prefix="handback-"))
+    with client.setup_kernel():
+        error = None
+        try:
+            for index, cell in enumerate(nb.cells):
+                if cell.cell_type == "code":
+                    client.execute_cell(cell, index)
+        except BaseException as exc:  # noqa: BLE001 - a dead kernel, a broken notebook ...
+            error = f"{type(exc).__name__}: {str(exc)[:2000]}"
+        cell_errors = []
+        for index, cell in enumerate(nb.cells):
+            for output in cell.get("outputs", []) if cell.cell_type == "code" else []:
+                if output.get("output_type") == "error" and len(cell_errors) < 50:
+                    first = cell.source.strip().splitlines()[:1]
+                    cell_errors.append({"cell": index, "ename": str(output.get("ename", ""))[:100],
+                                        "evalue": str(output.get("evalue", ""))[:300],
+                                        "first_line": first[0][:80] if first else ""})
+        codec.write_frame(resp, {"type": "executed", "cell_errors": cell_errors, "error": error})
+        if error is not None:
+            return 0
+        setup = nbformat.v4.new_code_cell(
+            "def __course_grading_serve__(request, response, _source=%r):\n"
+            "    namespace = {}\n"
+            "    exec(compile(open(_source).read(), _source, 'exec'), namespace)\n"
+            "    namespace['serve'](request, response, globals())\n" % str(here / "judge_codec.py"))
+        nb.cells.append(setup)  # nbclient stores each executed cell in the notebook
+        client.execute_cell(setup, len(nb.cells) - 1)
+        count = 0
+        while True:
+            try:
+                request = codec.read_frame(req, 16 << 20)
+            except ValueError:
+                request = None
+            if not isinstance(request, dict) or request.get("op") not in ("values", "calls"):
+                return 0
+            count += 1
+            request_path, response_path = exchange / f"request-{count}.json", exchange / f"response-{count}.json"
+            request_path.write_text(json.dumps(request), encoding="utf-8")
+            cell = nbformat.v4.new_code_cell(f"__course_grading_serve__({str(request_path)!r}, {str(response_path)!r})")
+            reply: dict[str, Any] = {"type": "response"}
+            try:
+                nb.cells.append(cell)
+                client.execute_cell(cell, len(nb.cells) - 1)
+                nb.cells.pop()
+                failed = [o for o in cell.outputs if o.get("output_type") == "error"]
+                if failed:
+                    reply["error"] = f"{failed[0].get('ename', '')}: {str(failed[0].get('evalue', ''))[:300]}"
+                elif response_path.stat().st_size > HANDBACK_CAP:
+                    reply["error"] = "the answer is larger than the grader accepts"
+                else:
+                    reply["data"] = json.loads(response_path.read_text(encoding="utf-8"))
+            except BaseException as exc:  # noqa: BLE001 - dead kernel, missing or malformed answer
+                reply["error"] = f"{type(exc).__name__}: {str(exc)[:300]}"
+            response_path.unlink(missing_ok=True)
+            codec.write_frame(resp, reply)
 
 
 # ---- the batch -------------------------------------------------------------------------------------
@@ -311,32 +362,44 @@ def sandbox_available() -> str | None:
     return None
 
 
-def sandbox_command(notebook_fd: int, notebook: str, grader_fd: int, zip_fd: int, hidden: list[Path]) -> list[str]:
-    """The bwrap command line: read-only system, the given folders hidden under empty tmpfs, the
-    interpreter, the venv and course_utils visible read-only, a private /tmp (at most TMP_SIZE
-    bytes) holding HOME and /tmp/submission: a copy of the notebook (writable) and of the
-    autograder zip (read-only); the grader's code read-only at /tmp/grader/grade.py. Nothing of
-    the host is writable."""
-    cmd = [shutil.which("bwrap") or "bwrap", "--unshare-all", "--die-with-parent", "--new-session",
-           "--ro-bind", "/", "/", "--proc", "/proc", "--dev", "/dev", "--size", str(TMP_SIZE), "--tmpfs", "/tmp",
-           "--dir", "/tmp/home", "--dir", "/tmp/submission", "--dir", "/tmp/grader"]
-    seen: set[Path] = set()
-    for folder in sorted({p.resolve() for p in hidden if p.exists()}, key=lambda p: len(p.parts)):
-        if folder in (Path("/"), Path("/tmp")) or Path("/tmp") in folder.parents:
-            continue  # / is the system (read-only); /tmp is already a private tmpfs
-        if folder.is_dir() and not any(s in folder.parents for s in seen):
-            seen.add(folder)
-            cmd += ["--size", str(1 << 20), "--tmpfs", str(folder)]
-    # Bound again, read-only, where a hidden folder or the private /tmp covers them (a checkout
-    # or a virtual environment under /tmp, as on CI machines, would otherwise vanish).
+SYSTEM_DIRS = ("/usr", "/bin", "/lib", "/lib32", "/lib64", "/libx32", "/sbin")
+SYSTEM_ETC = ("passwd", "group", "nsswitch.conf", "hosts", "ld.so.cache", "ld.so.conf", "ld.so.conf.d", "localtime",
+              "ssl", "ca-certificates", "fonts", "mime.types", "alternatives")
+
+
+def sandbox_command(notebook_fd: int, notebook: str, grader_fd: int, codec_fd: int, hidden: list[Path]) -> list[str]:
+    """The bwrap command line. The sandbox sees only what it needs, read-only: the system's
+    programs and libraries (/usr and its links, a few files of /etc), the interpreter, the venv and
+    course_utils; nothing else of the host (no repository, no solutions/, no autograder, no other
+    checkout, no home folder). ``hidden`` folders that lie inside one of those are covered by an
+    empty tmpfs. A private /tmp (at most TMP_SIZE bytes, the only writable place) holds HOME and
+    /tmp/submission, a copy of the notebook; the worker's code (grade.py, judge_codec.py) is at
+    /tmp/grader, read-only. No test file, no answer key is ever inside."""
+    cmd = [shutil.which("bwrap") or "bwrap", "--unshare-all", "--die-with-parent", "--new-session"]
+    for folder in SYSTEM_DIRS:
+        path = Path(folder)
+        if path.is_symlink():
+            cmd += ["--symlink", os.readlink(path), folder]
+        elif path.is_dir():
+            cmd += ["--ro-bind", folder, folder]
+    for name in SYSTEM_ETC:
+        if (Path("/etc") / name).exists():
+            cmd += ["--ro-bind", f"/etc/{name}", f"/etc/{name}"]
+    cmd += ["--proc", "/proc", "--dev", "/dev", "--size", str(TMP_SIZE), "--tmpfs", "/tmp",
+            "--dir", "/tmp/home", "--dir", "/tmp/submission", "--dir", "/tmp/grader"]
     visible = [Path(sys.base_prefix).resolve(), Path(sys.prefix).resolve(), (ROOT / "course_utils").resolve()]
+    bound = [Path(f) for f in SYSTEM_DIRS]
     for folder in visible:
-        covered = Path("/tmp") in folder.parents or any(s == folder or s in folder.parents for s in seen)
-        if folder.exists() and covered:
+        if folder.exists() and not any(b == folder or b in folder.parents for b in bound):
             cmd += ["--ro-bind", str(folder), str(folder)]
+            bound.append(folder)
+    for folder in sorted({p.resolve() for p in hidden if p.exists() and p.is_dir()}, key=lambda p: len(p.parts)):
+        inside = any(b in folder.parents for b in bound)
+        if inside and not any(folder == v or folder in v.parents for v in visible):
+            cmd += ["--size", str(1 << 20), "--tmpfs", str(folder)]
     return cmd + ["--file", str(notebook_fd), f"/tmp/submission/{notebook}",
-                  "--ro-bind-data", str(zip_fd), "/tmp/submission/autograder.zip",
-                  "--ro-bind-data", str(grader_fd), "/tmp/grader/grade.py", "--chdir", "/tmp/submission", "--"]
+                  "--ro-bind-data", str(grader_fd), "/tmp/grader/grade.py",
+                  "--ro-bind-data", str(codec_fd), "/tmp/grader/judge_codec.py", "--chdir", "/tmp/submission", "--"]
 
 
 class _Reader(threading.Thread):
@@ -386,7 +449,7 @@ def grade_one(source: Path, lesson: str, ag_zip: Path, params: dict | None, time
     cpu_before = usage.ru_utime + usage.ru_stime
     row: dict[str, Any] = {"status": "ok", "questions": {}, "cell_errors": [], "notes": [], "log": ""}
     workdir = Path(tempfile.mkdtemp(prefix="grade-"))
-    proc = None
+    proc = judge = None
     try:
         work = workdir / "submission"
         work.mkdir()
@@ -403,51 +466,65 @@ def grade_one(source: Path, lesson: str, ag_zip: Path, params: dict | None, time
             return row
         grader_dir = workdir / "grader"
         grader_dir.mkdir()
-        shutil.copyfile(Path(__file__).resolve(), grader_dir / "grade.py")
+        here = Path(__file__).resolve().parent
+        for name in ("grade.py", "judge_codec.py"):
+            shutil.copyfile(here / name, grader_dir / name)
         inputs = []  # files handed to bwrap, which copies them into the sandbox
         cpu_limit = int(timeout * (os.cpu_count() or 1) + 60)
         env = {"PATH": str(Path(sys.executable).parent) + os.pathsep + "/usr/local/bin:/usr/bin:/bin",
                "LANG": os.environ.get("LANG", "C.UTF-8"), "MPLBACKEND": "Agg", "TF_CPP_MIN_LOG_LEVEL": "2",
                "PYTHONDONTWRITEBYTECODE": "1"}
+        request_r, request_w = os.pipe()    # judge -> sandbox: what to hand back
+        response_r, response_w = os.pipe()  # sandbox -> judge: data only
+        report_r, report_w = os.pipe()      # judge -> this batch: the scores
+        log_r, log_w = os.pipe()
         if sandboxed:
             env.update(HOME="/tmp/home", TMPDIR="/tmp")
-            inputs = [os.open(path, os.O_RDONLY) for path in (notebook, grader_dir / "grade.py", ag_zip)]
+            inputs = [os.open(grader_dir / name, os.O_RDONLY) for name in ("grade.py", "judge_codec.py")]
+            inputs.insert(0, os.open(notebook, os.O_RDONLY))
             cmd = sandbox_command(inputs[0], notebook.name, inputs[1], inputs[2], hidden) + [
-                sys.executable, "/tmp/grader/grade.py", "--worker", f"/tmp/submission/{notebook.name}",
-                "/tmp/submission/autograder.zip"]
+                sys.executable, "/tmp/grader/grade.py", "--worker", f"/tmp/submission/{notebook.name}"]
         else:
             tmp = workdir / "tmp"
             tmp.mkdir()
             env.update(HOME=str(tmp), TMPDIR=str(tmp))
-            shutil.copyfile(ag_zip, work / "autograder.zip")
-            cmd = [sys.executable, str(grader_dir / "grade.py"), "--worker", str(notebook), str(work / "autograder.zip")]
-        result_r, result_w = os.pipe()
-        log_r, log_w = os.pipe()
+            cmd = [sys.executable, str(grader_dir / "grade.py"), "--worker", str(notebook)]
         try:
-            proc = subprocess.Popen(cmd + [str(result_w), str(cpu_limit)], cwd=work, env=env, stdin=subprocess.DEVNULL,
-                                    stdout=log_w, stderr=log_w, pass_fds=(result_w, *inputs), start_new_session=True)
+            RUNNING_LOCK.acquire()
+            if STOPPING.is_set():
+                raise KeyboardInterrupt
+            proc = subprocess.Popen(cmd + [str(request_r), str(response_w), str(cpu_limit)], cwd=work, env=env,
+                                    stdin=subprocess.DEVNULL, stdout=log_w, stderr=log_w,
+                                    pass_fds=(request_r, response_w, *inputs), start_new_session=True)
+            judge_env = {**env, "HOME": str(workdir), "TMPDIR": str(workdir)}
+            judge = subprocess.Popen([sys.executable, str(here / "judge.py"), str(ag_zip), str(request_w),
+                                      str(response_r), str(report_w), str(cpu_limit)], cwd=workdir, env=judge_env,
+                                     stdin=subprocess.DEVNULL, stdout=log_w, stderr=log_w,
+                                     pass_fds=(request_w, response_r, report_w), start_new_session=True)
         finally:
-            for fd in (result_w, log_w, *inputs):
+            RUNNING.update(x for x in ((proc, sandboxed), (judge, False)) if x[0] is not None)
+            RUNNING_LOCK.release()
+            for fd in (request_r, request_w, response_r, response_w, report_w, log_w, *inputs):
                 os.close(fd)
-        result, log = _Reader(result_r, RESULT_CAP, "head"), _Reader(log_r, LOG_CAP, "tail")
+        result, log = _Reader(report_r, RESULT_CAP, "head"), _Reader(log_r, LOG_CAP, "tail")
         try:
-            proc.wait(timeout=timeout)
+            judge.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
             kill_sandbox(proc, sandboxed)
+            kill_tree(judge.pid)
             row["status"] = f"timeout (> {timeout:g} s)"
             row["notes"].append(f"Still running after {timeout:g} s, so it was stopped: an infinite loop, or far "
                                 "more training than the exercise asks for. Nothing after that point was graded.")
-        kill_sandbox(proc, sandboxed)  # leftovers of a finished run, if any
+        kill_sandbox(proc, sandboxed)  # the judge is done: the sandbox, and everything in it, goes
         result.join(timeout=10)
         log.join(timeout=10)
         row["log"] = bytes(log.data).decode(errors="replace")
         if row["status"].startswith("timeout"):
             return row
-        if proc.returncode != 0 or result.is_alive() or log.is_alive():
-            row["status"] = (f"error: grader process failed (exit status {proc.returncode}"
-                             f"{'; it left processes writing to its output' if result.is_alive() or log.is_alive() else ''})")
-            row["notes"].append("The grading process did not finish normally (the notebook killed it, or it ran out of "
-                                "memory or processes), so no score counts; the end of its log is below.")
+        if judge.returncode != 0 or result.is_alive():
+            row["status"] = f"error: the judge failed (exit status {judge.returncode})"
+            row["notes"].append("The trusted process that computes the scores did not finish normally, so no score "
+                                "counts; the end of its log is below. This is a grader problem: please report it.")
             return row
         try:
             if result.overflow:
@@ -463,12 +540,28 @@ def grade_one(source: Path, lesson: str, ag_zip: Path, params: dict | None, time
             row["status"] = "error: " + explain(report["error"])
         return row
     finally:
-        if proc is not None and proc.poll() is None:  # interrupted (Ctrl-C, SIGTERM): no process left behind
-            kill_sandbox(proc, sandboxed)
+        for p in (proc, judge):
+            if p is not None and p.poll() is None:  # interrupted (Ctrl-C, SIGTERM): no process left behind
+                kill_sandbox(p, sandboxed) if p is proc else kill_tree(p.pid)
+        with RUNNING_LOCK:
+            RUNNING.difference_update({(proc, sandboxed), (judge, False)})
         row["seconds"] = round(time.perf_counter() - start, 1)
-        usage = resource.getrusage(resource.RUSAGE_CHILDREN)  # the worker and its kernel, once reaped
+        usage = resource.getrusage(resource.RUSAGE_CHILDREN)  # the judge and the worker, once reaped
         row["cpu_seconds"] = round(max(usage.ru_utime + usage.ru_stime - cpu_before, row.get("reported_cpu", 0.0)), 1)
         shutil.rmtree(workdir, ignore_errors=True)
+
+
+def stop_everything() -> None:
+    """Kill the sandbox and the judge of every submission being graded (and start no more)."""
+    with RUNNING_LOCK:
+        STOPPING.set()
+        running = list(RUNNING)
+    for proc, sandboxed in running:
+        if sandboxed:
+            kill_sandbox(proc, True)
+        else:
+            kill_tree(proc.pid)
+            kill_sandbox(proc, False)
 
 
 def explain(error: str) -> str:
@@ -574,9 +667,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--autograder", type=Path, help="use this autograder zip instead of building one")
     parser.add_argument("--resume", action="store_true",
                         help="keep <out>/grades.csv and grade only the files that have no row in it yet")
+    parser.add_argument("--jobs", type=int, default=1,
+                        help="grade this many submissions at once, each in its own sandbox (default 1)")
     parser.add_argument("--unsafe-no-sandbox", action="store_true",
                         help="grade without the bubblewrap sandbox (learner code runs with your rights)")
     args = parser.parse_args(argv)
+    if args.jobs < 1:
+        print(f"--jobs {args.jobs}: give the number of submissions to grade at once, 1 or more.", file=sys.stderr)
+        return 2
 
     folder = args.submissions
     if not folder.is_dir():
@@ -634,7 +732,8 @@ def main(argv: list[str] | None = None) -> int:
     todo = [f for f in files if f.name not in done]
     print(f"Grading {len(todo)} submission(s) of {lesson} "
           f"({'as submitted' if params is None else f'at quick parameters {params}'}; "
-          f"at most {args.timeout:g} s each{'; UNSANDBOXED' if not sandboxed else ''})"
+          f"at most {args.timeout:g} s each{f'; {args.jobs} at a time' if args.jobs > 1 else ''}"
+          f"{'; UNSANDBOXED' if not sandboxed else ''})"
           + (f"; already graded, skipped (--resume): {len(done & {f.name for f in files})}" if done else "")
           + (f"; sub-folders skipped: {', '.join(skipped)}" if skipped else ""), flush=True)
 
@@ -650,26 +749,42 @@ def main(argv: list[str] | None = None) -> int:
                 writer.writerow(header)
                 fh.flush()
                 os.fsync(fh.fileno())
-            for f in todo:
-                print(f"  {f.name:<40}", end=" ", flush=True)
+
+            def run(f: Path) -> dict[str, Any]:
                 try:
-                    row = grade_one(f, lesson, ag_zip, params, args.timeout, questions, sandboxed, hidden)
+                    return grade_one(f, lesson, ag_zip, params, args.timeout, questions, sandboxed, hidden)
                 except Exception as exc:  # noqa: BLE001 - never let one submission stop the batch
-                    row = {"status": f"error: grading failed ({type(exc).__name__}: {str(exc)[:120]})", "questions": {},
-                           "cell_errors": [], "notes": [], "log": "", "seconds": 0.0, "cpu_seconds": 0.0}
-                row["status"] = redact(" ".join(row["status"].split()), secrets)[:200]
-                row["total"] = round(sum(row["questions"].get(q, {}).get("score", 0.0) for q in questions), 2)
-                _durable_write(feedback_dir / f"{f.name}.txt", feedback_text(f.name, row, questions, secrets))
-                writer.writerow([f.name, row["status"],
-                                 *(f"{row['questions'].get(q, {}).get('score', 0.0):g}" for q in questions),
-                                 f"{row['total']:g}", f"{sum(questions.values()):g}", row["seconds"]])
-                fh.flush()
-                os.fsync(fh.fileno())
-                written += 1
-                print(f"{row['total']:>5g} / {sum(questions.values()):g}  {row['seconds']:6.1f} s "
-                      f"(CPU {row['cpu_seconds']:.0f} s)  {row['status']}", flush=True)
+                    return {"status": f"error: grading failed ({type(exc).__name__}: {str(exc)[:120]})",
+                            "questions": {}, "cell_errors": [], "notes": [], "log": "", "seconds": 0.0,
+                            "cpu_seconds": 0.0}
+
+            pool = concurrent.futures.ThreadPoolExecutor(max_workers=args.jobs, thread_name_prefix="grade")
+            futures = {pool.submit(run, f): f for f in todo}
+            waiting = set(futures)
+            try:
+                while waiting:  # short waits: Ctrl-C and SIGTERM reach this thread at once
+                    done, waiting = concurrent.futures.wait(waiting, timeout=0.5,
+                                                            return_when=concurrent.futures.FIRST_COMPLETED)
+                    for future in sorted(done, key=lambda fut: futures[fut].name):
+                        f, row = futures[future], future.result()
+                        row["status"] = redact(" ".join(row["status"].split()), secrets)[:200]
+                        row["total"] = round(sum(row["questions"].get(q, {}).get("score", 0.0) for q in questions), 2)
+                        _durable_write(feedback_dir / f"{f.name}.txt", feedback_text(f.name, row, questions, secrets))
+                        writer.writerow([f.name, row["status"],
+                                         *(f"{row['questions'].get(q, {}).get('score', 0.0):g}" for q in questions),
+                                         f"{row['total']:g}", f"{sum(questions.values()):g}", row["seconds"]])
+                        fh.flush()
+                        os.fsync(fh.fileno())
+                        written += 1
+                        print(f"  {f.name:<40} {row['total']:>5g} / {sum(questions.values()):g}  {row['seconds']:6.1f} s "
+                              f"(CPU {row['cpu_seconds']:.0f} s)  {row['status']}", flush=True)
+            except BaseException:
+                stop_everything()
+                pool.shutdown(wait=False, cancel_futures=True)
+                raise
+            pool.shutdown(wait=True)
     except KeyboardInterrupt:
-        print(f"\nInterrupted: the running submission was stopped; the {written} row(s) graded in this run are in "
+        print(f"\nInterrupted: the running submission(s) were stopped; the {written} row(s) graded in this run are in "
               f"{csv_path}. Run again with --resume to grade the rest.", file=sys.stderr, flush=True)
         return 130
     finally:

@@ -3,8 +3,10 @@ of lesson 09, generated at test time from its solution (tests/submissions/make_s
 per-question scores, statuses, the CSV's shape, the feedback files, and the batch surviving
 crashes, deleted grading files, an infinite loop and files that are not notebooks; and on hostile
 ones (make_hostile): a detached process, writes outside the submission, reading the answer key,
-a huge output and a forged full-marks report gain nothing, change nothing and leave no process.
-SIGTERM keeps the rows graded so far, --resume grades the rest."""
+a huge output, a forged full-marks report, patched otter/numpy/course_utils.grading and a forged
+hand-back to the judge gain nothing, change nothing and leave no process; the answer-key side is
+nowhere in the sandbox. SIGTERM keeps the rows graded so far, --resume grades the rest. The hand-
+back format's decoder (tools/judge_codec.py) is tested on its own, without a sandbox."""
 
 from __future__ import annotations
 
@@ -87,7 +89,8 @@ def faults(autograders, tmp_path_factory):
     victim = folder / "victim.txt"
     victim.write_text("another learner's submission\n")
     out = tmp_path_factory.mktemp("graded")
-    make_hostile(solution, folder, out, victim, MARKER, MAXIMA)
+    make_hostile(solution, folder, out, victim, MARKER, MAXIMA,
+                 explicit=[str(autograders[LESSON]["zip"]), str(autograders[LESSON]["zip"].parent)])
     before = tree_hash(ROOT / "solutions", folder)
     try:
         proc = run_grade(folder, out, "--autograder", str(autograders[LESSON]["zip"]), "--timeout", "600")
@@ -119,7 +122,8 @@ def stuck(autograders, tmp_path_factory):
 
 def test_csv_has_one_row_per_submission_and_one_column_per_question(faults, stuck):
     for out, names in ((faults[0], {"several_faults.ipynb", "deletes_grader.ipynb", "honest.ipynb", "victim.txt",
-                                    "hostile_escape.ipynb", "hostile_forge.ipynb"}),
+                                    "hostile_escape.ipynb", "hostile_forge.ipynb", "hostile_patch.ipynb",
+                                    "hostile_handback.ipynb"}),
                        (stuck[0], {"essay.txt", "infinite_loop.ipynb", "lesson01.ipynb", "not_json.ipynb"})):
         header, rows = read_csv(out / "grades.csv")
         assert header == ["submission", "status", *QUESTIONS, "total", "max", "seconds"]
@@ -156,12 +160,13 @@ def test_feedback_says_what_is_wrong(faults):
     assert "Graded at the quick parameters" in text
 
 
-def test_a_submission_that_deletes_the_grader_scores_zero_and_is_reported(faults):
+def test_a_submission_that_deletes_the_grader_gets_what_its_answers_are_worth(faults):
+    """The sandbox holds no grading file and the judge runs outside it: deleting files and the
+    grader object changes nothing, so its right q4/q5 answers count and nothing else does."""
     _, rows = read_csv(faults[0] / "grades.csv")
     row = rows["deletes_grader.ipynb"]
-    assert row["status"].startswith("error: no grading results: the notebook deleted or broke the grading files"), row
-    assert all(float(row[q]) == 0 for q in QUESTIONS), row  # its right q4/q5 answers are not credited
-    assert "Status: error" in (faults[0] / "feedback" / "deletes_grader.ipynb.txt").read_text()
+    assert row["status"] == "ok", row
+    assert {q: float(row[q]) for q in QUESTIONS} == {**{q: 0 for q in QUESTIONS}, "q4_schedule": 3, "q5_adam": 4}, row
 
 
 def test_infinite_loop_times_out_and_the_batch_goes_on(stuck):
@@ -224,8 +229,19 @@ def test_hostile_submissions_gain_nothing(faults):
     _, rows = read_csv(faults[0] / "grades.csv")
     escape, forge = rows["hostile_escape.ipynb"], rows["hostile_forge.ipynb"]
     assert escape["status"] == "ok" and float(escape["total"]) == 0, escape
-    # the forged full-marks files and pipe writes are ignored: its worker died, so no score counts
-    assert forge["status"].startswith(("error: grader process failed", "invalid result")), forge
+    # otter's classes, numpy.allclose and course_utils.grading patched to pass everything in the
+    # kernel: the judge's interpreter is not the kernel's, so the wrong answers stay wrong
+    patch = rows["hostile_patch.ipynb"]
+    assert patch["status"] == "ok" and float(patch["total"]) == 0, patch
+    # every answer handed back forged (malformed, NaN, huge, untrusted classes, a Lambda model,
+    # oversized, not JSON): graded as the unusable data it is, the batch goes on
+    handback = rows["hostile_handback.ipynb"]
+    assert handback["status"] == "ok" and float(handback["total"]) == 0, handback
+    text = (faults[0] / "feedback" / "hostile_handback.ipynb.txt").read_text()
+    assert "could not be read" in text and "could not be computed" in text, text[:2000]
+    # the forged full-marks files are ignored; what it wrote into the pipes to the judge is refused
+    # (a message that is not the hand-back format), or its worker's death ends the hand-back
+    assert forge["status"].startswith(("error: grader process failed", "error: invalid hand-back", "invalid result")), forge
     assert float(forge["total"]) == 0 and all(float(forge[q]) == 0 for q in QUESTIONS), forge
 
 
@@ -244,9 +260,17 @@ def test_no_process_of_a_hostile_submission_survives(faults):
     assert marked_processes(MARKER) == []
 
 
+def test_the_answer_key_side_is_nowhere_in_the_sandbox(faults):
+    """hostile_patch searched every file it could see (names of hidden tests, the answer key of
+    exercise 7, solution code, the autograder zip's path, solutions/) and raised what it found."""
+    text = (faults[0] / "feedback" / "hostile_patch.ipynb.txt").read_text()
+    assert "raised RuntimeError: ANSWER-KEY-SEARCH found=0: []" in text, text[:1500]
+    escape = (faults[0] / "feedback" / "hostile_escape.ipynb.txt").read_text()
+    assert "raised RuntimeError: LEAK" in escape  # it ran, and found nothing to leak
+
+
 def test_feedback_never_quotes_the_hidden_tests_or_the_answer_key(faults, autograders):
     text = (faults[0] / "feedback" / "hostile_escape.ipynb.txt").read_text()
-    assert "[line removed: it quotes the autograder's tests or the answer key]" in text  # the leaking error
     assert len(text) <= grade.FEEDBACK_CAP + 100
     with zipfile.ZipFile(autograders[LESSON]["zip"]) as z:
         hidden = {line.strip() for n in z.namelist() if n.startswith("tests/")
@@ -326,6 +350,45 @@ def test_sigterm_keeps_the_rows_and_resume_grades_the_rest(autograders, tmp_path
     assert marked_processes(marker) == []
 
 
+def test_two_jobs_grade_in_parallel_and_an_interrupt_kills_every_sandbox(autograders, tmp_path):
+    """--jobs 2: two looping notebooks (each with a marked child) run at the same time, each in its
+    own sandbox; the rows of the files already done are on disk; SIGTERM kills both sandboxes;
+    --resume --jobs 2 then grades the two (timeouts), each row once."""
+    markers = [f"jobs-{i}-{uuid.uuid4().hex}" for i in range(2)]
+    folder = tmp_path / "subs"
+    folder.mkdir()
+    (folder / "a.txt").write_text("not a notebook")
+    (folder / "b.ipynb").write_text("not json")
+    for i, marker in enumerate(markers):
+        make_sleeper(autograders[LESSON]["solution"], folder / f"sleeper{i}.ipynb", marker)
+    out = tmp_path / "out"
+    zip_arg = ["--autograder", str(autograders[LESSON]["zip"]), "--lesson", "09", "--jobs", "2"]
+    proc = subprocess.Popen([sys.executable, str(GRADE), str(folder), "--out", str(out), *zip_arg, "--timeout", "300"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT)
+    try:
+        deadline = time.time() + 240
+        while not all(marked_processes(m) for m in markers) and time.time() < deadline and proc.poll() is None:
+            time.sleep(0.5)
+        assert all(marked_processes(m) for m in markers), "the two sleepers never ran at the same time"
+        assert set(read_csv(out / "grades.csv")[1]) == {"a.txt", "b.ipynb"}  # written as each finished
+        proc.send_signal(signal.SIGTERM)
+        stdout, stderr = proc.communicate(timeout=90)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 130, stdout + stderr
+    time.sleep(1)
+    assert [m for m in markers if marked_processes(m)] == []
+    done = run_grade(folder, out, *zip_arg, "--timeout", "5", "--resume")
+    assert done.returncode == 0, done.stdout + done.stderr
+    with open(out / "grades.csv", newline="") as fh:
+        names = [r[0] for r in csv.reader(fh)][1:]
+    assert sorted(names) == ["a.txt", "b.ipynb", "sleeper0.ipynb", "sleeper1.ipynb"]
+    rows = read_csv(out / "grades.csv")[1]
+    assert rows["sleeper0.ipynb"]["status"] == rows["sleeper1.ipynb"]["status"] == "timeout (> 5 s)"
+    assert [m for m in markers if marked_processes(m)] == []
+
+
 def test_no_sandbox_no_grading_unless_asked(autograders, tmp_path):
     (tmp_path / "subs").mkdir()
     (tmp_path / "subs" / "essay.txt").write_text("hello")
@@ -353,3 +416,192 @@ def test_sandbox_keeps_a_virtual_environment_under_tmp_visible(tmp_path, monkeyp
     binds = [(cmd[i + 1], cmd[i + 2]) for i, arg in enumerate(cmd) if arg == "--ro-bind"]
     assert (str(venv.resolve()), str(venv.resolve())) in binds, cmd
     assert cmd.index("--tmpfs") < cmd.index(str(venv.resolve())), "bound after /tmp's tmpfs, not before"
+
+
+# ---- the hand-back format (tools/judge_codec.py): data only, every limit enforced by the decoder -------
+
+
+def test_the_hand_back_carries_plain_values_exactly():
+    import numpy as np
+
+    import judge_codec as codec
+
+    value = {"a": [1, 2.5, None, True, "x", (3, float("nan"))], 7: np.arange(6, dtype="int32").reshape(2, 3),
+             ("k", 1): {"nested": np.float32(0.25)}, "e": ...}
+    back = codec.decode(json_roundtrip(codec.encode(value)))
+    assert back["a"][:5] == [1, 2.5, None, True, "x"] and back["a"][5][0] == 3 and np.isnan(back["a"][5][1])
+    assert back[7].dtype == np.int32 and back[7].tolist() == [[0, 1, 2], [3, 4, 5]]
+    assert float(back[("k", 1)]["nested"]) == 0.25 and back["e"] is Ellipsis
+    assert isinstance(codec.decode(codec.encode(object())), codec.Unavailable)  # not data: not handed back
+
+
+def json_roundtrip(data):
+    import json
+
+    return json.loads(json.dumps(data))
+
+
+def test_the_hand_back_decoder_refuses_forgeries():
+    import judge_codec as codec
+
+    deep = {"t": "none"}
+    for _ in range(40):
+        deep = {"t": "list", "v": [deep]}
+    forged = [
+        {"t": "array", "dtype": "float64", "shape": [100000000], "b64": "AAAAAAAAAAA="},  # shape without data
+        {"t": "array", "dtype": "float64", "shape": [10**6, 10**6], "b64": ""},        # over the budget
+        {"t": "array", "dtype": "object", "shape": [1], "b64": "AA=="},                 # pickled objects
+        {"t": "object", "cls": "os:system", "attrs": {}},                               # untrusted class
+        {"t": "object", "cls": "builtins:eval", "attrs": {}},
+        {"t": "object", "cls": "keras.src.saving.saving_lib:_load_state", "attrs": {}},
+        {"t": "object", "cls": "course_utils.data:Dataset", "attrs": {"_private": {"t": "none"}}},
+        {"t": "pickle", "v": "gASVAAAAAAAAAAA="}, {"t": "int", "v": "9" * 100000}, {"t": "int", "v": "1", "x": 2},
+        {"t": "exception", "cls": "__import__('os')", "msg": "x"}, {"t": "callable", "name": "f"},  # no stand-in here
+        {"t": "model", "b64": "AAAA"},  # no folder for models: not accepted here
+        {"t": "dict", "v": [[{"t": "list", "v": []}, {"t": "none"}]]}, deep, [], "x", {"v": 1},
+        {"t": "dict", "v": [[{"t": "str", "v": str(i)}, {"t": "none"}] for i in range(codec.MAX_ITEMS)]},
+    ]
+    for data in forged:
+        with pytest.raises(ValueError):
+            codec.decode(data)
+
+
+def test_a_model_with_a_lambda_layer_is_not_loaded(tmp_path):
+    import base64
+
+    import keras
+
+    import judge_codec as codec
+
+    model = keras.Sequential([keras.Input((2,)), keras.layers.Lambda(lambda x: x * 0 + 1)])
+    data = codec.encode(model, tmpdir=str(tmp_path))
+    assert data["t"] == "model"
+    with pytest.raises(ValueError):
+        codec.decode(data, tmpdir=str(tmp_path))
+    plain = codec.encode(keras.Sequential([keras.Input((2,)), keras.layers.Dense(3)]), tmpdir=str(tmp_path))
+    assert isinstance(codec.decode(plain, tmpdir=str(tmp_path)), keras.Model)
+    with pytest.raises(Exception):
+        codec.decode({"t": "model", "b64": base64.b64encode(b"PK not a zip").decode()}, tmpdir=str(tmp_path))
+
+
+def test_a_frame_over_the_cap_is_refused_unread():
+    import judge_codec as codec
+
+    r, w = os.pipe()
+    try:
+        os.write(w, (10**9).to_bytes(4, "big"))
+        with pytest.raises(ValueError, match="at most"):
+            codec.read_frame(r, 1 << 20)
+        os.write(w, (5).to_bytes(4, "big") + b"\x00abc{")
+        with pytest.raises(ValueError, match="not JSON"):
+            codec.read_frame(r, 1 << 20)
+    finally:
+        os.close(r), os.close(w)
+
+
+# ---- the learner release (tools/release.py, make release) ---------------------------------------------
+
+
+def test_the_release_holds_the_course_and_nothing_hidden(tmp_path):
+    """The release has the lessons, course_utils, pyproject, README and environment.yml; no file
+    in it holds a line of a hidden test or a solution (of any lesson), no solutions/ or autograder;
+    a leak (a master copied in) is found and stops the build; a folder it did not make is kept."""
+    import shutil
+
+    import release
+
+    secrets = release.secret_lines()
+    assert all(secrets.values()), {k: len(v) for k, v in secrets.items()}  # every master has some
+    key = release._normalize('key = {"c1": ("b", "03"), "c2": ("a", "04"), "c3": ("c", "05"), "c4": ("b", "02 and 07"), "c5": ("c", "01")}')
+    assert key in secrets[LESSON]  # exercise 7's answer key, a hidden test line
+    assert release._normalize("def test_adam_matches_keras_adam(adam_update):") in secrets[LESSON]
+    out = release.build_release(tmp_path / "release")
+    names = {str(p.relative_to(out)) for p in out.rglob("*") if p.is_file()}
+    assert {"README.md", "pyproject.toml", "environment.yml", "course_utils/__init__.py",
+            "course_utils/grading.py", "notebooks/09_exercises.ipynb", "notebooks/01_overfitting.ipynb"} <= names
+    assert not [n for n in names if n.startswith(("solutions", "tests", "tools")) or n.endswith(".zip")], names
+    assert release.leaks(out) == []
+    text = "\n".join(release._notebook_text(p) if p.suffix == ".ipynb" else p.read_text(errors="replace")
+                     for p in out.rglob("*") if p.is_file())
+    assert "# BEGIN SOLUTION" not in text and "hidden=True" not in text
+    assert ".[course]" in (out / "environment.yml").read_text()
+    assert "For instructors" not in (out / "README.md").read_text()
+
+    shutil.copyfile(ROOT / "solutions" / "09_exercises.ipynb", out / "notebooks" / "answers.ipynb")
+    found = release.leaks(out)
+    assert any("answers.ipynb" in f for f in found) and any("def test_answers_correct" in f for f in found), found
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "notes.txt").write_text("mine")
+    with pytest.raises(SystemExit, match="was not made by tools/release.py"):
+        release.build_release(mine)
+    assert (mine / "notes.txt").read_text() == "mine"
+
+
+# ---- the Gradescope-ready autograder zip (tools/gradescope.py, make autograder) ------------------------
+
+
+@pytest.fixture(scope="module")
+def gradescope(autograders, tmp_path_factory):
+    """The lesson's Gradescope zip, and otter's autograder run on it as Gradescope runs it: the zip
+    unpacked into <dir>/source, one notebook in <dir>/submission, results in <dir>/results, the
+    zip's own run_otter.py started with <dir> in place of /autograder. This repository's virtual
+    environment stands in for the image that the zip's environment.yml would build (no download
+    in a test). Submissions at the lesson's quick parameters, as every grading test here."""
+    import json
+
+    import papermill as pm
+    from _common import quick_parameters
+
+    import gradescope as gs
+
+    ag_zip = gs.gradescope_zip(autograders[LESSON]["zip"], tmp_path_factory.mktemp("gradescope"))
+    results = {}
+    for name, notebook in (("solution", autograders[LESSON]["solution"]), ("blank", ROOT / "notebooks" / f"{LESSON}.ipynb")):
+        home = tmp_path_factory.mktemp(f"autograder_{name}")
+        for sub in ("source", "submission", "results"):
+            (home / sub).mkdir()
+        with zipfile.ZipFile(ag_zip) as z:
+            z.extractall(home / "source")
+        pm.execute_notebook(str(notebook), str(home / "submission" / f"{LESSON}.ipynb"),
+                            parameters=quick_parameters(LESSON), prepare_only=True, progress_bar=False)
+        script = (home / "source" / "run_otter.py").read_text()
+        assert 'run_autograder("/autograder")' in script, script
+        (home / "run_otter_here.py").write_text(script.replace('"/autograder"', repr(str(home))))
+        env = {**os.environ, "PATH": str(Path(sys.executable).parent) + os.pathsep + os.environ["PATH"],
+               "MPLBACKEND": "Agg"}
+        proc = subprocess.run([sys.executable, str(home / "run_otter_here.py")], cwd=home / "source", env=env,
+                              capture_output=True, text=True, timeout=1200)
+        results_file = home / "results" / "results.json"
+        assert results_file.exists(), proc.stdout[-3000:] + proc.stderr[-3000:]
+        results[name] = json.loads(results_file.read_text())
+    return ag_zip, results
+
+
+def test_the_gradescope_zip_installs_tensorflow_and_course_utils_as_pinned(gradescope):
+    import tomllib
+
+    ag_zip, _ = gradescope
+    with zipfile.ZipFile(ag_zip) as z:
+        names = set(z.namelist())
+        env = z.read("environment.yml").decode()
+        reqs = z.read("requirements.txt").decode().split()
+        assert z.read("course-utils/pyproject.toml") == (ROOT / "pyproject.toml").read_bytes()
+        for f in (ROOT / "course_utils").rglob("*.py"):
+            assert z.read(f"course-utils/{f.relative_to(ROOT)}") == f.read_bytes(), f
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    pins = [*project["dependencies"], *project["optional-dependencies"]["course"]]
+    assert any(p.startswith("tensorflow==") for p in pins)
+    for pin in pins:
+        spelled = pin.replace("otter-grader==", "otter-grader[grading,plugins]==")
+        assert f"      - {spelled}\n" in env and spelled in reqs, pin
+    assert "  - python=3.11\n" in env and "      - /autograder/source/course-utils[course]\n" in env
+    assert {"run_autograder", "setup.sh", "run_otter.py", "otter_config.json"} <= names
+    assert sum(n.startswith("tests/q") for n in names) == len(QUESTIONS)
+
+
+def test_gradescope_run_gives_the_solution_full_marks_and_a_blank_notebook_zero(gradescope):
+    _, results = gradescope
+    assert results["solution"]["score"] == pytest.approx(21), results["solution"]
+    assert results["blank"]["score"] == 0, results["blank"]
+    assert {t["name"].split(" ")[0] for t in results["blank"]["tests"]} >= set(QUESTIONS) or results["blank"]["tests"]

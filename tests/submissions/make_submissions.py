@@ -13,7 +13,8 @@ Submissions:
   Adam update (q5), an unregularized challenge model that misses the threshold (q3) and a cell
   that raises before the batch-norm exercise is defined (q2); q1, q6 and q7 are right.
 * ``deletes_grader.ipynb``: deletes the grading files around it and the ``grader`` object, then
-  defines correct answers for q4 and q5 (which must not be credited).
+  defines correct answers for q4 and q5. The sandbox holds no grading file and the scores are
+  decided outside it, so this changes nothing: q4 and q5 get their points, nothing else.
 * ``infinite_loop.ipynb``: loops forever right after the parameters cell.
 * ``not_json.ipynb``: a text file named like a notebook; ``essay.txt``: not a notebook at all.
 
@@ -29,6 +30,14 @@ to the grader's setup (no answers: any score would be a forgery):
 * ``hostile_forge.ipynb``: writes a full-marks ``grading.json``/``results.json`` wherever it can
   (its folder, its parent, TMPDIR, /tmp, the output folder, the grading's temporary folders) and
   into the open files of its parent processes (the worker's result pipe), then kills its worker.
+* ``hostile_patch.ipynb``: wrong answers, with otter's test classes, ``numpy.allclose`` and the
+  ``course_utils.grading`` helpers patched to pass everything in its kernel; then searches the
+  whole file system it can see for the answer-key side (hidden tests, solutions, the autograder
+  zip) and raises ``ANSWER-KEY-SEARCH found=N: ...`` with what it found.
+* ``hostile_handback.ipynb``: no answers; an IPython hook rewrites every answer the sandbox hands
+  back to the judge: malformed, wrongly typed, NaN, huge or impossible arrays, objects of
+  untrusted classes, a ``.keras`` model with a Lambda layer, an unknown kind of data, then an
+  oversized answer and bytes that are not JSON.
 * ``sleeper_loop.ipynb`` (``make_sleeper``): starts a marked child process, then loops forever.
 """
 
@@ -195,12 +204,158 @@ def hostile_forge(nb: nbformat.NotebookNode, out: Path, victim: Path, marker: st
     return nb
 
 
-def make_hostile(solution: Path, folder: Path, out: Path, victim: Path, marker: str, maxima: dict) -> list[Path]:
-    """Write hostile_escape.ipynb and hostile_forge.ipynb into ``folder`` (see the module's doc)."""
+_PATCHES = r"""
+import numpy as np
+import otter.test_files.abstract_test as abstract_test
+import otter.test_files.exception_test as exception_test
+import course_utils.grading as grading
+
+passed = lambda self, env=None: setattr(self, "test_case_results", [
+    abstract_test.TestCaseResult(test_case=tc, message="passed", passed=True) for tc in self.test_cases])
+for cls in (abstract_test.TestFile, exception_test.ExceptionTestFile):
+    cls.run = passed
+    cls.score = property(lambda self: 1e9)
+    cls.grade = property(lambda self: 1.0)
+exception_test.test_case.call_func = lambda self, env: None
+np.allclose = np.isclose = lambda *a, **k: True
+np.testing.assert_allclose = lambda *a, **k: None
+for name in grading.__all__:
+    if name.startswith("expect_"):
+        setattr(grading, name, lambda *a, **k: a[1] if len(a) > 1 else None)
+grading.call_student = lambda fn, name, *a, **k: None
+
+def dropout_model(rate):
+    return None
+def bn_model(placement):
+    return None
+def warmup_cosine(step, peak_lr, warmup_steps, decay_steps, min_lr=0.0):
+    return 0.0
+def adam_update(w, grad, m, v, t, **kwargs):
+    return w, m, v
+sweep, best_rate = {}, 0.3
+bn_results, better_placement = {}, "sideways"
+challenge_model = challenge_history = None
+diagnosis = {"A": "x"}
+answers = {"c1": "z"}
+"""
+
+_SEARCH = r"""
+import os, zipfile
+markers = [m.replace("|", "").encode() for m in (
+    "test_answers|_correct", "test_adam_matches|_keras_adam", "test_diagnosis|_correct",
+    'dropout=0.5, name="regu|larized"', '"c4": ("b", "02 and| 07")')]
+found = [p for p in EXPLICIT if os.path.exists(p)]
+def leaks(data):
+    return any(m in data for m in markers)
+for dirpath, dirnames, filenames in os.walk("/"):
+    if dirpath.startswith(("/proc", "/sys", "/dev")):
+        dirnames[:] = []
+        continue
+    for f in filenames:
+        path = os.path.join(dirpath, f)
+        if not (f.endswith((".zip", ".ipynb", ".json", ".txt", ".yml", ".yaml")) or "autograder" in f
+                or "solution" in f or (f.startswith("q") and f.endswith(".py")) or "/tests/" in path):
+            continue
+        try:
+            if f.endswith(".zip"):
+                with zipfile.ZipFile(path) as z:
+                    if any(leaks(z.read(n)[: 1 << 20]) for n in z.namelist()[:200]):
+                        found.append(path)
+            elif os.path.getsize(path) < (8 << 20):
+                with open(path, "rb") as fh:
+                    if leaks(fh.read()):
+                        found.append(path)
+        except Exception:
+            pass
+raise RuntimeError(f"ANSWER-KEY-SEARCH found={len(found)}: {found[:5]}")
+"""
+
+
+def hostile_patch(nb: nbformat.NotebookNode, explicit: list[str]) -> nbformat.NotebookNode:
+    nb = _setup_only(nb)
+    # a learner's notebook carries the visible tests only (the solution's metadata has them all)
+    nb.metadata = nbformat.read(REPO / "notebooks" / "09_exercises.ipynb", as_version=4).metadata
+    nb.cells.append(nbformat.v4.new_code_cell(_PATCHES))
+    nb.cells.append(nbformat.v4.new_code_cell(f"EXPLICIT = {explicit!r}\n" + _SEARCH))
+    return nb
+
+
+_HANDBACK = r"""
+import base64, glob, json, os
+import keras
+from IPython import get_ipython
+
+lam = keras.Sequential([keras.Input((2,)), keras.layers.Lambda(lambda x: x * 0 + 1)])
+lam.save("/tmp/home/lambda.keras")
+LAMBDA = base64.b64encode(open("/tmp/home/lambda.keras", "rb").read()).decode()
+FORGED = [
+    {"t": "float", "v": "nan"},
+    {"t": "str", "v": "21 / 21"},
+    {"t": "array", "dtype": "float64", "shape": [100000000], "b64": "AAAAAAAAAAA="},
+    {"t": "array", "dtype": "float64", "shape": [1000000, 1000000], "b64": ""},
+    {"t": "array", "dtype": "object", "shape": [1], "b64": "AA=="},
+    {"t": "object", "cls": "os:system", "attrs": {}},
+    {"t": "object", "cls": "builtins:eval", "attrs": {}},
+    {"t": "object", "cls": "keras.src.saving.saving_lib:_load_state", "attrs": {}},
+    {"t": "model", "b64": LAMBDA},
+    {"t": "model", "b64": base64.b64encode(b"PK not a zip").decode()},
+    {"t": "pickle", "v": "gASVAAAAAAAAAAA="},
+    {"t": "int", "v": "9" * 100000},
+    {"t": "int", "v": "1", "extra": 2},
+    {"t": "exception", "cls": "__import__('os')", "msg": "x"},
+    {"t": "dict", "v": [[{"t": "list", "v": []}, {"t": "none"}]]},
+    {"t": "dict", "v": [[{"t": "str", "v": "k"}, {"t": "float", "v": "inf"}]] * 300000},
+    {"t": "callable", "name": "__import__"},
+    {"t": "list", "v": [{"t": "list", "v": [{"t": "list", "v": [{"t": "list", "v": [{"t": "list", "v": [
+        {"t": "list", "v": [{"t": "list", "v": [{"t": "list", "v": [{"t": "list", "v": [{"t": "list", "v": [
+        {"t": "list", "v": [{"t": "list", "v": [{"t": "list", "v": [{"t": "list", "v": []}]}]}]}]}]}]}]}]}]}]}]}]}]},
+]
+
+def forge(result=None):
+    for request in glob.glob("/tmp/handback-*/request-*.json"):
+        response = request.replace("request-", "response-")
+        n = int(request.rsplit("-", 1)[1].split(".")[0])
+        try:
+            req = json.load(open(request))
+        except Exception:
+            continue
+        with open(response, "w") as fh:
+            if req["op"] == "values":
+                out = {name: FORGED[i % len(FORGED)] for i, name in enumerate(req["names"])}
+                out.update({f"extra_{i}": {"t": "none"} for i in range(1000)})
+                for i, name in enumerate(req["names"]):
+                    if name in ("warmup_cosine", "adam_update", "dropout_model", "bn_model"):
+                        out[name] = {"t": "callable", "name": name}
+                json.dump(out, fh)
+            elif n == 2:
+                fh.write("[" * (1 << 20) + " " * (200 << 20))
+            elif n == 3:
+                fh.write("\x00 not json {")
+            else:
+                json.dump([{"result": {"t": "float", "v": "nan"}, "args_after": {"t": "pickle"}}] * 5
+                          + [{"result": {"t": "exception", "cls": "AssertionError", "msg": "passed"}}], fh)
+
+get_ipython().events.register("post_run_cell", forge)
+"""
+
+
+def hostile_handback(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    nb = _setup_only(nb)
+    nb.cells.append(nbformat.v4.new_code_cell(_HANDBACK))
+    return nb
+
+
+def make_hostile(solution: Path, folder: Path, out: Path, victim: Path, marker: str, maxima: dict,
+                 explicit: list[str] = ()) -> list[Path]:
+    """Write the hostile notebooks into ``folder`` (see the module's doc); ``explicit`` are paths
+    of the answer-key side that hostile_patch checks by name (besides searching everything)."""
     folder.mkdir(parents=True, exist_ok=True)
     paths = []
+    explicit = [str(REPO / "solutions"), str(REPO / "solutions" / "09_exercises.ipynb"), *map(str, explicit)]
     for name, build in (("hostile_escape", lambda nb: hostile_escape(nb, out, victim, marker)),
-                        ("hostile_forge", lambda nb: hostile_forge(nb, out, victim, marker, maxima))):
+                        ("hostile_forge", lambda nb: hostile_forge(nb, out, victim, marker, maxima)),
+                        ("hostile_patch", lambda nb: hostile_patch(nb, explicit)),
+                        ("hostile_handback", hostile_handback)):
         path = folder / f"{name}.ipynb"
         nbformat.write(build(nbformat.read(solution, as_version=4)), path)
         paths.append(path)
