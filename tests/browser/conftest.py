@@ -29,8 +29,18 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from browser_env import (CHROMIUM_ARGS, INSTALL_HINT, OUT, SUMMARY, _NOT_RUN,  # noqa: E402
-                         chromium_path, missing_browser, skip_or_fail)
+from browser_env import (  # noqa: E402
+    _NOT_RUN,
+    CHROMIUM_ARGS,
+    INSTALL_HINT,
+    OUT,
+    SUMMARY,
+    chromium_path,
+    missing_browser,
+    skip_or_fail,
+)
+
+# isort: split
 from _common import NOTEBOOKS, quick_parameters  # noqa: E402  (browser_env puts tools/ on sys.path)
 
 

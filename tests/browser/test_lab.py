@@ -53,7 +53,8 @@ Q4_MESSAGES = ["Wrong value at step 0", "Steps count from 0 and the warm-up star
 
 
 def put_wrong_q4(nb) -> None:
-    cells = [c for c in nb.cells if c.cell_type == "code" and c.source.lstrip().startswith("def warmup_cosine(")]
+    cells = [c for c in nb.cells
+             if c.cell_type == "code" and c.source.lstrip().startswith("def warmup_cosine(")]
     assert len(cells) == 1, "lesson 09 has no single `def warmup_cosine(` exercise cell any more"
     cells[0].source = WRONG_Q4
 
@@ -82,19 +83,21 @@ STATE_JS = """() => {
     dirty: Array.from(document.querySelectorAll('#jp-main-dock-panel .lm-TabBar-tab.jp-mod-dirty'))
       .map(t => t.textContent.trim()),
   };
-}""" % {"panel": PANEL}
+}""" % {"panel": PANEL}  # noqa: UP031  (a JavaScript template: its braces stay literal)
 
 CELLS_JS = """() => Array.from(document.querySelectorAll('%(panel)s .jp-Cell')).map(cell => ({
-  type: cell.classList.contains('jp-CodeCell') ? 'code' : (cell.classList.contains('jp-MarkdownCell') ? 'markdown' : 'raw'),
+  type: cell.classList.contains('jp-CodeCell') ? 'code'
+      : (cell.classList.contains('jp-MarkdownCell') ? 'markdown' : 'raw'),
   prompt: (cell.querySelector('.jp-InputArea-prompt') || {textContent: ''}).textContent.trim(),
   wraps: !!cell.querySelector('.jp-InputArea-editor .cm-lineWrapping'),
   outputs: Array.from(cell.querySelectorAll('.jp-OutputArea-output')).map(o => {
     const typed = o.matches('[data-mime-type]') ? o : o.querySelector('[data-mime-type]');
     return {mime: typed ? typed.getAttribute('data-mime-type') : null,
             text: o.textContent.slice(0, 4000), imgs: o.querySelectorAll('img').length,
-            sizes: Array.from(o.querySelectorAll('img')).map(i => [i.naturalWidth, i.naturalHeight, i.clientWidth])};
+            sizes: Array.from(o.querySelectorAll('img'))
+                .map(i => [i.naturalWidth, i.naturalHeight, i.clientWidth])};
   }),
-}))""" % {"panel": PANEL}
+}))""" % {"panel": PANEL}  # noqa: UP031  (a JavaScript template: its braces stay literal)
 
 
 def kernel_idle(state: dict | None) -> bool:
@@ -288,7 +291,8 @@ def test_run_all_cells_runs_every_code_cell_without_an_error(lesson, runs):
               for o in c["outputs"] if o["mime"] == ERROR_MIME]
     assert not errors, "error outputs in the page:\n" + "\n".join(errors)
     not_run = [_where(run, i) for i, c in enumerate(run.cells)
-               if c["type"] == "code" and run.sources[i][1].strip() and not re.search(r"\[\d+\]", c["prompt"])]
+               if c["type"] == "code" and run.sources[i][1].strip()
+               and not re.search(r"\[\d+\]", c["prompt"])]
     assert not not_run, "code cells Run All Cells did not execute: " + ", ".join(not_run)
 
 
@@ -297,7 +301,8 @@ def test_code_cells_wrap_long_lines(lesson, runs):
     """make setup installs tools/lab/overrides.json (lineWrap) into the course's JupyterLab: a
     code line longer than the column stays readable instead of running off the right edge."""
     run = runs(lesson)
-    unwrapped = [_where(run, i) for i, c in enumerate(run.cells) if c["type"] == "code" and not c.get("wraps")]
+    unwrapped = [_where(run, i) for i, c in enumerate(run.cells)
+                 if c["type"] == "code" and not c.get("wraps")]
     assert not unwrapped, ("code cells whose editor does not wrap long lines (is "
                            ".venv/share/jupyter/lab/settings/overrides.json missing? run make setup): "
                            + ", ".join(unwrapped[:5]))
@@ -315,8 +320,11 @@ def test_setup_cell_shows_no_stderr(lesson, runs):
 @pytest.mark.parametrize("lesson", LESSONS)
 def test_every_drawing_cell_shows_a_figure_inline(lesson, runs):
     run = runs(lesson)
-    drawing = [i for i, (kind, src) in enumerate(run.sources) if kind == "code"
-               and DRAWS.search("\n".join(line for line in src.splitlines() if not line.lstrip().startswith("#")))]
+    def uncommented(src: str) -> str:
+        return "\n".join(line for line in src.splitlines() if not line.lstrip().startswith("#"))
+
+    drawing = [i for i, (kind, src) in enumerate(run.sources)
+               if kind == "code" and DRAWS.search(uncommented(src))]
     assert drawing, f"{lesson} has no cell that draws: the pattern {DRAWS.pattern} is out of date"
     missing = [_where(run, i) for i in drawing if not any(o["imgs"] for o in run.cells[i]["outputs"])]
     assert not missing, ("cells that draw but show no <img> in the page (is MPLBACKEND set for the "

@@ -108,7 +108,8 @@ def autograders(tmp_path_factory):
     return _Autograders(tmp_path_factory.mktemp("assign"))
 
 
-def otter_grade(notebook: Path, ag_zip: Path, workdir: Path, lesson: str | None = None) -> dict[str, tuple[float, float]]:
+def otter_grade(notebook: Path, ag_zip: Path, workdir: Path,
+                lesson: str | None = None) -> dict[str, tuple[float, float]]:
     """Grade one notebook with `otter run` (no Docker) at the lesson's quick parameters; return
     {question: (score, max)}."""
     workdir.mkdir(parents=True, exist_ok=True)

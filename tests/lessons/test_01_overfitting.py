@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-
 from conftest import printed_text
 
 LESSON = "01_overfitting"

@@ -3,7 +3,6 @@ feedback of its exercise checks on typical wrong answers."""
 
 from __future__ import annotations
 
-
 import keras
 import numpy as np
 import pytest
@@ -192,7 +191,8 @@ def en_right(weights, l1, l2):
     (en_right, None),
     (lambda ws, l1, l2: float(sum(l1 * np.sum(w) + l2 * np.sum(w ** 2) for w in ws)), "np.abs"),
     (lambda ws, l1, l2: float(sum(l2 * np.sum(np.abs(w)) + l1 * np.sum(w ** 2) for w in ws)), "swapped"),
-    (lambda ws, l1, l2: float(sum(l1 * np.sum(np.abs(w)) + 0.5 * l2 * np.sum(w ** 2) for w in ws)), "factor 1/2"),
+    (lambda ws, l1, l2: float(sum(l1 * np.sum(np.abs(w)) + 0.5 * l2 * np.sum(w ** 2) for w in ws)),
+     "factor 1/2"),
     (lambda ws, l1, l2: float(sum(l1 * np.sum(np.abs(w)) for w in ws)), "L2 term"),
     (lambda ws, l1, l2: float(l1 * np.sum(np.abs(ws[0])) + l2 * np.sum(ws[0] ** 2)), "every array"),
     (lambda ws, l1, l2: float(sum(l1 * np.mean(np.abs(w)) + l2 * np.mean(w ** 2) for w in ws)), "not means"),

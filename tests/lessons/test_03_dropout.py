@@ -3,7 +3,6 @@ printed; and the exercise checks, which must fail typical wrong answers with a h
 
 from __future__ import annotations
 
-
 import numpy as np
 import pytest
 from conftest import grade, load_tests, printed_text
@@ -120,7 +119,8 @@ def test_spatial_dropout_drops_whole_channels(values, params):
     sp = values["spatial_pattern"]
     assert sp["neighbour_correlation"] >= 0.5, sp
     assert sp["SpatialDropout2D"]["whole_channel"] == 1.0, sp
-    assert abs(sp["SpatialDropout2D"]["dropped_channels"] - params["SPATIAL_RATE"]) <= 4 * sp["channel_se"], sp
+    dropped = sp["SpatialDropout2D"]["dropped_channels"]
+    assert abs(dropped - params["SPATIAL_RATE"]) <= 4 * sp["channel_se"], sp
     # standard dropout leaves (almost) every channel partly zeroed
     assert sp["Dropout"]["whole_channel"] <= 0.05, sp
 
@@ -142,7 +142,8 @@ def test_notebook_prints_the_numbers_the_tests_check(run):
     numbers = []
     for s in v["scratch"].values():
         numbers += [f"{s['zeroed']:.4f}", f"{s['mean_ratio']:.4f}", f"{s['unscaled_ratio']:.4f}"]
-    numbers += [f"{v['keras_dropout']['zeroed']:.4f}", f"{v['layer_modes']['training_mask_disagreement']:.3f}"]
+    numbers += [f"{v['keras_dropout']['zeroed']:.4f}",
+                f"{v['layer_modes']['training_mask_disagreement']:.3f}"]
     for r in v["gap_comparison"].values():
         numbers += [f"{r['train_accuracy']:.3f}", f"{r['val_accuracy']:.3f}", f"{r['gap']:+.3f}",
                     f"{r['memorized']:.0%}"]

@@ -3,7 +3,6 @@ feedback of its exercise checks on typical wrong answers."""
 
 from __future__ import annotations
 
-
 import keras
 import numpy as np
 import pytest
@@ -25,7 +24,8 @@ def test_early_stopping_stops_well_before_the_budget(values, params):
     es = values["early_stopping"]
     assert es["stop_epoch"] is not None, es
     assert es["epochs_run"] == es["stop_epoch"] < es["budget"] == params["EPOCHS"], es
-    assert es["epochs_run"] <= 0.6 * es["budget"], f"only {es['budget'] - es['epochs_run']} epochs saved: {es}"
+    assert es["epochs_run"] <= 0.6 * es["budget"], (
+        f"only {es['budget'] - es['epochs_run']} epochs saved: {es}")
     # the rule: it stops `patience` epochs after the last improvement
     assert es["stop_epoch"] == es["best_epoch"] + params["PATIENCE"], es
 
@@ -33,7 +33,8 @@ def test_early_stopping_stops_well_before_the_budget(values, params):
 def test_the_rule_on_the_reference_curve_predicts_the_real_stop(values):
     es = values["early_stopping"]
     assert es["same_curve"] is True, "the early-stopped run should repeat the reference run's first epochs"
-    assert (es["simulated_stop_epoch"], es["simulated_best_epoch"]) == (es["stop_epoch"], es["best_epoch"]), es
+    simulated = (es["simulated_stop_epoch"], es["simulated_best_epoch"])
+    assert simulated == (es["stop_epoch"], es["best_epoch"]), es
 
 
 def test_restore_best_weights_gives_the_best_epochs_validation_loss(values):

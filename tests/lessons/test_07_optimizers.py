@@ -3,7 +3,6 @@ exercise checks' feedback on typical wrong answers."""
 
 from __future__ import annotations
 
-
 import numpy as np
 import pytest
 from conftest import grade, load_tests, printed_text

@@ -248,9 +248,11 @@ def checklist_options():
 @pytest.mark.parametrize("change,message", [
     ({}, None),
     ({"choose hyperparameters by": " Validation Accuracy "}, None),  # case and spaces tolerated
-    ({"choose hyperparameters by": "test accuracy"}, "'choose hyperparameters by' (training accuracy rewards"),
+    ({"choose hyperparameters by": "test accuracy"},
+     "'choose hyperparameters by' (training accuracy rewards"),
     ({"evaluate on the test set": "after every experiment"}, "second validation set"),
-    ({"with batch norm, L2 on the weights mainly changes": "the function the layer computes"}, "undoes the scale"),
+    ({"with batch norm, L2 on the weights mainly changes": "the function the layer computes"},
+     "undoes the scale"),
     ({"a cosine schedule sized for the budget, cut short by early stopping": "has finished its decay"},
      "rate at the stop"),
     ({"choose hyperparameters by": "val acc"}, "not one of"),

@@ -10,6 +10,7 @@ from conftest import NOTEBOOKS, SOLUTIONS, grade, lesson_notebooks, load_tests, 
 
 import course_utils as cu
 
+
 @pytest.mark.parametrize("lesson", [p.stem for p in lesson_notebooks(SOLUTIONS)])
 def test_solution_scores_full_marks(lesson, autograders, tmp_path):
     scores = otter_grade(autograders[lesson]["solution"], autograders[lesson]["zip"], tmp_path)
@@ -47,8 +48,10 @@ def best_right(h):
 @pytest.mark.parametrize("fn,score,message", [
     (gap_right, None, ""),  # full marks
     (lambda h: h["accuracy"][-1] - h["val_accuracy"][-1], None, "`.history`"),  # dict only
-    (lambda h: getattr(h, "history", h)["accuracy"][0] - getattr(h, "history", h)["val_accuracy"][0], 0, "LAST epoch"),
-    (lambda h: getattr(h, "history", h)["val_accuracy"][-1] - getattr(h, "history", h)["accuracy"][-1], 0, "off by"),
+    (lambda h: getattr(h, "history", h)["accuracy"][0] - getattr(h, "history", h)["val_accuracy"][0],
+     0, "LAST epoch"),
+    (lambda h: getattr(h, "history", h)["val_accuracy"][-1] - getattr(h, "history", h)["accuracy"][-1],
+     0, "off by"),
     (lambda h: None, 0, "does your function `return`"),
     (lambda h: 1 / 0, 0, "ZeroDivisionError"),
     (..., 0, "`generalization_gap` is not answered yet, so it is not a function yet: replace the `...`"),
@@ -85,7 +88,8 @@ def test_q2_best_epoch_feedback(fn, message, env01, autograders):
     ({"A": "Underfitting ", "B": "OVERFITTING", "C": "good fit"}, None),  # case/space tolerant
     ({"A": "underfit", "B": "overfitting", "C": "good fit"}, ["not one of"]),
     ({"A": ..., "B": ..., "C": ...},
-     ["diagnosis is not answered yet: replace each `...` ('A', 'B', 'C') with your answer; it should be one of"]),
+     ["diagnosis is not answered yet: replace each `...` ('A', 'B', 'C') with your answer; "
+      "it should be one of"]),
     ({"A": "underfitting", "B": "overfitting"}, ["exactly the keys"]),
     # every invalid part is named, not only the first
     ({"A": "underfit", "B": ..., "C": "good fit"},

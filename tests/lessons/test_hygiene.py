@@ -111,7 +111,8 @@ def test_every_code_cell_is_valid_python(path: Path):
     for i, cell in enumerate(nb.cells):
         if cell.cell_type != "code":
             continue
-        source = "\n".join(line for line in cell.source.splitlines() if not line.lstrip().startswith(("%", "!")))
+        source = "\n".join(line for line in cell.source.splitlines()
+                           if not line.lstrip().startswith(("%", "!")))
         try:
             ast.parse(source)
         except SyntaxError as err:

@@ -25,7 +25,6 @@ from course_utils import (
     predictive_spread,
 )
 
-
 # ---------------------------------------------------------------------------------------------
 # count_dropout_layers / mc_dropout_predict
 # ---------------------------------------------------------------------------------------------
@@ -185,8 +184,10 @@ def test_inverted_images_are_the_negative(images):
 
 
 def test_ood_images_are_reproducible(images):
-    np.testing.assert_array_equal(make_ood_images(images, "noise", seed=1), make_ood_images(images, "noise", seed=1))
-    assert not np.array_equal(make_ood_images(images, "noise", seed=1), make_ood_images(images, "noise", seed=2))
+    np.testing.assert_array_equal(make_ood_images(images, "noise", seed=1),
+                                  make_ood_images(images, "noise", seed=1))
+    assert not np.array_equal(make_ood_images(images, "noise", seed=1),
+                              make_ood_images(images, "noise", seed=2))
 
 
 @pytest.mark.parametrize("kwargs,match", [

@@ -109,7 +109,8 @@ def test_rule_agrees_with_keras_on_random_curves():
             kwargs["baseline"] = float(curve[0] + rng.normal(0, 0.05))
         callback = keras.callbacks.EarlyStopping(monitor="val_loss",
                                                  restore_best_weights=bool(rng.integers(0, 2)), **kwargs)
-        assert cu.replay_early_stopping(callback, curve) == cu.early_stopping_trace(curve, **kwargs), (curve, kwargs)
+        replayed = cu.replay_early_stopping(callback, curve)
+        assert replayed == cu.early_stopping_trace(curve, **kwargs), (curve, kwargs)
 
 
 def test_replay_with_auto_mode_on_accuracy():

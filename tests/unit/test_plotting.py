@@ -20,7 +20,6 @@ from matplotlib.transforms import Bbox
 
 import course_utils as cu
 import course_utils.plotting as cu_plotting
-
 from course_utils import (
     plot_examples,
     plot_gap_summary,
@@ -582,7 +581,8 @@ FIGURES: dict[str, Callable[[], Any]] = {
          "batch_norm": {"loss": list(2.0 * 0.8 ** np.arange(40))}}, 0.1),
     "moving_statistics": lambda: cu.plot_moving_statistics(_moving_statistics()),
     "unit_distributions": lambda: cu.plot_unit_distributions(
-        {"Dense output, before batch norm": np.random.default_rng(0).normal([0.04, 0.16, 0.35, -0.33], 0.3, (300, 4)),
+        {"Dense output, before batch norm":
+             np.random.default_rng(0).normal([0.04, 0.16, 0.35, -0.33], 0.3, (300, 4)),
          "after batch norm (training mode)": np.random.default_rng(1).normal(0, 1, (300, 4))}, units=4),
     "optimizer_comparison, seven runs": lambda: cu.plot_optimizer_comparison(
         {n: {"loss": list(2.3 * (0.9 - 0.02 * i) ** np.arange(30)),

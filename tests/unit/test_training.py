@@ -371,8 +371,7 @@ def test_train_rejects_data_that_is_not_a_dataset():
 # path: one compiled call per epoch) and one through plain `model.fit` on the same tf.data input,
 # and compares what a learner can see: the History, the weights, the callbacks' effects.
 
-from course_utils import LearningRateLogger  # noqa: E402
-from course_utils import training as training_module  # noqa: E402
+from course_utils import LearningRateLogger, training as training_module  # noqa: E402
 
 HISTORY_KEYS = ["accuracy", "loss", "val_accuracy", "val_loss"]
 
