@@ -67,7 +67,8 @@ def _solution_source(marker: str) -> str:
 
 def _challenge_cell() -> str:
     master = nbformat.read(SOLUTIONS / f"{LESSON}.ipynb", as_version=4)
-    return next(c.source for c in master.cells if c.cell_type == "code" and "CHALLENGE_THRESHOLD = " in c.source)
+    return next(c.source for c in master.cells
+                if c.cell_type == "code" and "CHALLENGE_THRESHOLD = " in c.source)
 
 
 @pytest.mark.parametrize("seed", [0, 1])
@@ -115,10 +116,12 @@ def warmup_cosine_right(step, peak_lr, warmup_steps, decay_steps, min_lr=0.0):
     (lambda s, p, w, d, m=0.0: p * (s + 1) / w if s < w else warmup_cosine_right(s, p, w, d, m), 1,
      "Wrong value at step 0"),
     # no floor: the cosine keeps going after the end
-    (lambda s, p, w, d, m=0.0: p * s / w if s < w else m + (p - m) * 0.5 * (1 + math.cos(math.pi * (s - w) / d)), 1,
+    (lambda s, p, w, d, m=0.0: p * s / w if s < w
+     else m + (p - m) * 0.5 * (1 + math.cos(math.pi * (s - w) / d)), 1,
      "after the end"),
     # decay measured from step 0 instead of the end of the warm-up
-    (lambda s, p, w, d, m=0.0: p * s / w if s < w else m + (p - m) * 0.5 * (1 + math.cos(math.pi * min(s, d) / d)), 0,
+    (lambda s, p, w, d, m=0.0: p * s / w if s < w
+     else m + (p - m) * 0.5 * (1 + math.cos(math.pi * min(s, d) / d)), 0,
      "Wrong value at step 5"),
     (lambda *a, **k: None, 0, "return"),
     (..., 0, "`warmup_cosine` is not answered yet, so it is not a function yet: replace the `...`"),
@@ -178,7 +181,8 @@ def test_q3_challenge_feedback(data, autograders):
                                                         "challenge_history": history})
     assert "Keep the challenge's architecture" in text and "[64, 10]" in text
     got, _, text = _score(autograders, "q3_challenge", {"challenge_model": ..., "challenge_history": ...})
-    assert got == 0 and "challenge_model is not answered yet: replace the `...` with your compiled Keras model." in text
+    assert got == 0
+    assert "challenge_model is not answered yet: replace the `...` with your compiled Keras model." in text
     assert "Ellipsis" not in text and "ellipsis" not in text
 
 
@@ -187,22 +191,26 @@ def test_q1_dropout_feedback(data, autograders):
     env = {"data": data, "HIDDEN_UNITS": (16, 16), "DROPOUT_RATES": rates}
     right = lambda rate: _model(data, dropout=rate)  # noqa: E731
     got, possible, text = _score(autograders, "q1_dropout_sweep",
-                                 {**env, "dropout_model": right, "sweep": {0.0: 0.7, 0.5: 0.8}, "best_rate": 0.5})
+                                 {**env, "dropout_model": right, "sweep": {0.0: 0.7, 0.5: 0.8},
+                                  "best_rate": 0.5})
     assert got == possible == 3, text
     # a fixed rate, and the worse rate picked as the best
     got, _, text = _score(autograders, "q1_dropout_sweep",
                           {**env, "dropout_model": lambda rate: _model(data, dropout=0.3),
                            "sweep": {0.0: 0.7, 0.5: 0.8}, "best_rate": 0.0})
-    assert got == 2 and "Use the `rate` argument" in text and "HIGHEST" in text, text  # the hidden tests catch both
+    # the hidden tests catch both
+    assert got == 2 and "Use the `rate` argument" in text and "HIGHEST" in text, text
     got, _, text = _score(autograders, "q1_dropout_sweep",
                           {**env, "dropout_model": lambda rate: _model(data), "sweep": {0.0: 0.7},
                            "best_rate": 0.0})
-    assert "missing [0.5]" in text and "its layers are: dense -> relu -> dense -> relu -> dense -> softmax" in text
+    assert "missing [0.5]" in text
+    assert "its layers are: dense -> relu -> dense -> relu -> dense -> softmax" in text
     # the blank cell (`sweep = {}`, `best_rate = ...`): both parts are named in one message
     got, _, text = _score(autograders, "q1_dropout_sweep", {**env, "dropout_model": right, "sweep": {},
                                                             "best_rate": ...})
     assert ("2 problems to fix: \u2022 sweep is still empty: fill it in (it needs the keys [0.0, 0.5]). "
-            "\u2022 best_rate is not answered yet: replace the `...` with one of DROPOUT_RATES [0.0, 0.5].") in text, text
+            "\u2022 best_rate is not answered yet: replace the `...` with one of DROPOUT_RATES [0.0, 0.5]."
+            ) in text, text
     got, _, text = _score(autograders, "q1_dropout_sweep", {**env, "dropout_model": right,
                                                             "sweep": {0.0: 1.7, 0.5: ...}, "best_rate": 0.3})
     for part in ("3 problems to fix:", "sweep[0.0] is 1.7, which is not an accuracy",
@@ -220,8 +228,9 @@ def test_q2_bn_feedback(data, autograders):
                           {**env, "bn_model": swapped, "better_placement": "after"})
     assert got == 0, text
     assert "bn_model('before') applies dense -> relu -> batch_norm" in text and "higher for 'before'" in text
-    got, _, text = _score(autograders, "q2_bn_placement", {**env, "bn_model": right, "bn_results": {"before": 0.8, "after": ...},
-                                                           "better_placement": ...})
+    got, _, text = _score(autograders, "q2_bn_placement",
+                          {**env, "bn_model": right, "bn_results": {"before": 0.8, "after": ...},
+                           "better_placement": ...})
     assert got == 2 and "2 problems to fix:" in text and "bn_results['after'] is not answered yet" in text
     assert ("better_placement is not answered yet: replace the `...` with your answer; it should be one of "
             "['before', 'after'].") in text
@@ -229,7 +238,8 @@ def test_q2_bn_feedback(data, autograders):
 
 def test_q2_bias_before_batch_norm_is_named(data, autograders):
     def with_bias(placement):
-        model = keras.Sequential([keras.Input(data.input_shape), keras.layers.Flatten(), keras.layers.Dense(16),
+        model = keras.Sequential([keras.Input(data.input_shape), keras.layers.Flatten(),
+                                  keras.layers.Dense(16),
                                   keras.layers.BatchNormalization(), keras.layers.Activation("relu"),
                                   keras.layers.Dense(10, activation="softmax")])
         model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
@@ -251,9 +261,11 @@ def test_q6_and_q7_feedback_names_the_wrong_items(autograders):
     assert got == 1 and "Runs ['baseline'] are not diagnosed correctly" in text
     got, _, text = _score(autograders, "q6_diagnose", {**env, "diagnosis": {"A": "overfit"}})
     assert got == 0 and "missing" in text
-    assert "missing ['B', 'C', 'baseline']" in text and "diagnosis['A'] is 'overfit', which is not one of" in text
+    assert "missing ['B', 'C', 'baseline']" in text
+    assert "diagnosis['A'] is 'overfit', which is not one of" in text
     got, _, text = _score(autograders, "q6_diagnose", {**env, "diagnosis": dict.fromkeys(right, ...)})
-    assert got == 0 and "diagnosis is not answered yet: replace each `...` ('A', 'B', 'C', 'baseline')" in text
+    assert got == 0
+    assert "diagnosis is not answered yet: replace each `...` ('A', 'B', 'C', 'baseline')" in text
 
     answers = {"c1": "b", "c2": "a", "c3": "c", "c4": "b", "c5": "c"}
     got, possible, _ = _score(autograders, "q7_concepts", {"answers": answers})
@@ -267,7 +279,8 @@ def test_q6_and_q7_feedback_names_the_wrong_items(autograders):
     assert got == 0, text
     assert ("answers has 3 problems to fix: "
             "\u2022 answers['c1'] is 'd', which is not one of ['a', 'b', 'c']. "
-            "\u2022 answers['c3'] is not answered yet: replace the `...` with your answer; it should be one of "
+            "\u2022 answers['c3'] is not answered yet: replace the `...` with your answer; "
+            "it should be one of "
             "['a', 'b', 'c']. "
             "\u2022 answers['c4'] should be one of ['a', 'b', 'c']; it is 2.") in text, text
     got, _, text = _score(autograders, "q7_concepts", {"answers": dict.fromkeys(answers, ...)})
@@ -305,11 +318,13 @@ def _learner_text() -> str:
 
 def test_hidden_tests_and_answers_stay_out_of_the_learner_notebook():
     text = _learner_text()
-    assert "test_warmup_phase" in text and "test_adam_first_step_moves_downhill" in text  # visible ones are there
+    # the visible ones are there
+    assert "test_warmup_phase" in text and "test_adam_first_step_moves_downhill" in text
     for secret in ("test_warmup_cosine_matches_keras", "test_adam_matches_keras_adam", "test_answers_correct",
                    "test_diagnosis_correct", "test_challenge_generalizes_to_unseen_test_images",
                    "test_best_rate_is_the_best_of_the_sweep", "test_bn_results_and_better_placement",
-                   '"c2": ("a"', "'c2': ('a'", "cu.diagnose_fit(h) for name", 'dropout=0.5, name="regularized"',
+                   '"c2": ("a"', "'c2': ('a'", "cu.diagnose_fit(h) for name",
+                   'dropout=0.5, name="regularized"',
                    "m_hat = m / (1 - beta_1 ** t)", "min(step - warmup_steps, decay_steps)"):
         assert secret not in text, secret
 
@@ -319,7 +334,8 @@ def test_every_question_is_announced_with_its_points(autograders):
     markdown = "\n".join(c.source for c in learner.cells if c.cell_type == "markdown")
     checks = [c.source for c in learner.cells if c.cell_type == "code" and "grader.check(" in c.source]
     with zipfile.ZipFile(autograders[LESSON]["zip"]) as z:
-        questions = sorted(n[len("tests/"):-3] for n in z.namelist() if n.startswith("tests/") and n.endswith(".py"))
+        questions = sorted(n[len("tests/"):-3] for n in z.namelist()
+                           if n.startswith("tests/") and n.endswith(".py"))
     assert len(questions) == len(checks) == 7
     for question in questions:
         possible = load_tests(LESSON, question, autograders).possible
