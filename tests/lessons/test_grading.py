@@ -601,7 +601,11 @@ def test_the_gradescope_zip_installs_tensorflow_and_course_utils_as_pinned(grade
 
 
 def test_gradescope_run_gives_the_solution_full_marks_and_a_blank_notebook_zero(gradescope):
+    """Gradescope adds up the tests' scores when results.json has no total (otter writes none; its
+    "Public Tests" summary entry has no score)."""
     _, results = gradescope
-    assert results["solution"]["score"] == pytest.approx(21), results["solution"]
-    assert results["blank"]["score"] == 0, results["blank"]
-    assert {t["name"].split(" ")[0] for t in results["blank"]["tests"]} >= set(QUESTIONS) or results["blank"]["tests"]
+    for name, expected in (("solution", 21), ("blank", 0)):
+        tests = [t for t in results[name]["tests"] if "score" in t]
+        assert {t["name"] for t in tests} == set(QUESTIONS), results[name]
+        assert results[name].get("score", sum(t["score"] for t in tests)) == pytest.approx(expected), (name, tests)
+        assert sum(t["max_score"] for t in tests) == pytest.approx(21), (name, tests)
