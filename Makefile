@@ -29,7 +29,7 @@ ifeq ($(shell id -u),0)
 LAB_ARGS += --allow-root
 endif
 
-.PHONY: help setup run test unit lint gpu-check browser notebooks check-notebooks lab bench autograder grade clean
+.PHONY: help setup run test unit lint gpu-check browser notebooks check-notebooks lab bench autograder grade release clean
 
 help:
 	@echo "make setup      create the virtual environment .venv and install the course (run/test/lab do it too)"
