@@ -29,7 +29,7 @@ ifeq ($(shell id -u),0)
 LAB_ARGS += --allow-root
 endif
 
-.PHONY: help setup run test unit lint gpu-check browser notebooks check-notebooks lab bench autograder grade release clean
+.PHONY: help setup run test unit lint gpu-check site browser notebooks check-notebooks lab bench autograder grade release clean
 
 help:
 	@echo "make setup      create the virtual environment .venv and install the course (run/test/lab do it too)"
@@ -39,6 +39,7 @@ help:
 	@echo "make lab        open JupyterLab on notebooks/ [LAB_ARGS=\"--port 9000 --no-browser\"]"
 	@echo "make bench      time each lesson at its defaults (build/bench.json)"
 	@echo "make lint       ruff check and mypy on course_utils (maintainers)"
+	@echo "make site       static HTML site of the executed lessons in build/site (after make run or make test)"
 	@echo "make gpu-check  does TensorFlow see a GPU; a lesson model timed on GPU vs CPU [GPU=1 installs CUDA]"
 	@echo "make notebooks  regenerate notebooks/ from solutions/ (instructors and maintainers)"
 	@echo "make autograder build the otter autograder zips into build/autograder (see README, For instructors)"
@@ -105,6 +106,12 @@ test: setup
 # the CUDA libraries first; GPU_CHECK_ARGS="--dataset fashion_mnist --epochs 5" for other runs.
 gpu-check: setup
 	$(PY) tools/gpu_check.py $(GPU_CHECK_ARGS)
+
+# The course site (tools/build_site.py: Sphinx + myst-nb + sphinx-book-theme, offline): the README as
+# home page, one page per executed lesson of build/executed with its figures, a table of contents,
+# previous/next links. Run `make run` (or `make test`) first; open build/site/index.html.
+site: setup
+	$(PY) tools/build_site.py
 
 bench: setup
 	$(PY) tools/run_lessons.py --bench --out build/bench $(PARAMS)
