@@ -73,10 +73,13 @@ unit: setup
 	$(PY) -m pytest tests/unit -q
 
 # Maintainer checks ([tool.ruff] and [tool.mypy] in pyproject.toml): ruff's lint rules on every
-# Python file (notebooks excluded) and mypy on course_utils. Neither rewrites anything.
+# Python file (notebooks excluded) and mypy on course_utils. Neither rewrites anything; both run,
+# and lint fails if either found something.
 lint: setup
-	$(VENV)/bin/ruff check .
-	$(VENV)/bin/mypy
+	@status=0; \
+	$(VENV)/bin/ruff check . || status=1; \
+	$(VENV)/bin/mypy || status=1; \
+	exit $$status
 
 # What a learner sees: lessons 01 and 09 opened in this JupyterLab in headless Chromium (Playwright),
 # run with Run All Cells and checked in the page; screenshots in build/browser/. Skipped, with the
