@@ -146,7 +146,10 @@ from .reproducibility import (
 )
 from .results import (
     RESULTS_DIR_ENV as RESULTS_DIR_ENV,
+    Claim as Claim,
     LessonRecorder as LessonRecorder,
+    SeedComparison as SeedComparison,
+    compare_over_seeds as compare_over_seeds,
     load_results as load_results,
 )
 from .schedules import (

@@ -6,7 +6,8 @@ return a section's numbers in one call, and :meth:`LessonRecorder.claim` to stat
 its measurement with the verdict the notebook computed (the results file lists every claim as
 ``{id, statement, holds, evidence}``, and the test suite asserts that each holds on the default
 run). :func:`compare_over_seeds` turns a measurement repeated over several seeds into a
-difference, its standard error and a verdict that is only given beyond twice that error. When the environment variable
+difference, its standard error and a verdict that is only given beyond twice that error.
+When the environment variable
 ``COURSE_RESULTS_DIR`` is set (the course runner sets it), every record is also written, at once,
 to ``$COURSE_RESULTS_DIR/<lesson>.results.json``, next to the executed notebook. In a learner's
 own JupyterLab session nothing is written.

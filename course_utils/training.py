@@ -195,8 +195,8 @@ def _fast_path_blocker(model: Any, callbacks: Sequence[Any]) -> str | None:
     if keras.backend.backend() != "tensorflow":
         return f"the {keras.backend.backend()} backend"
     import tensorflow as tf
-    from keras.src.backend.tensorflow.trainer import TensorFlowTrainer
     from keras.src.backend import config as backend_config
+    from keras.src.backend.tensorflow.trainer import TensorFlowTrainer
 
     if not isinstance(model, TensorFlowTrainer):
         return "the model is not a Keras TensorFlow trainer"
@@ -253,9 +253,9 @@ def _fast_functions(model: Any, *, record_rates: bool, fused: bool, reset_first:
     arrays (as tensors), the epoch's order of the examples (from :class:`_ShuffledOrder`) and
     the batch size, runs ``num_steps`` steps in a ``tf.while_loop`` (step ``i`` on the examples
     at positions ``i * batch_size`` to ``(i + 1) * batch_size`` of that order: the batches
-    ``Dataset.shuffle(...).batch(...)`` makes), and returns ``model.get_metrics_result()`` (what the default ``train_step`` returns after the last
-    batch, and what fit then logs); with ``record_rates``, also the optimizer's learning rate
-    and iterations read before every step (what ``LearningRateLogger`` reads in
+    ``Dataset.shuffle(...).batch(...)`` makes), and returns ``model.get_metrics_result()`` (what
+    the default ``train_step`` returns after the last batch, and what fit then logs); with
+    ``record_rates``, also the optimizer's learning rate and iterations read before every step (what ``LearningRateLogger`` reads in
     ``on_train_batch_begin``). With ``fused``, the same call then resets the metrics and runs
     the validation batches with ``test_step`` (``evaluate``'s loop), returning their metrics
     too (contiguous batches of the validation arrays, as an unshuffled ``Dataset.batch``). Without

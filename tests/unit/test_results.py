@@ -178,8 +178,9 @@ def test_claim_is_printed_recorded_and_replaced_by_id(tmp_path, capsys):
     assert "claim does NOT hold on this run: The floor is lower." in out
     rec.claim("gap", "The gap narrows.", False, "gap 0.25 vs 0.20")
     claims = load_results(tmp_path / "demo.results.json")["claims"]
-    assert claims == [{"id": "gap", "statement": "The gap narrows.", "holds": False, "evidence": "gap 0.25 vs 0.20"},
-                      {"id": "floor", "statement": "The floor is lower.", "holds": False, "evidence": "0.3 vs 0.2"}]
+    assert claims == [
+        {"id": "gap", "statement": "The gap narrows.", "holds": False, "evidence": "gap 0.25 vs 0.20"},
+        {"id": "floor", "statement": "The floor is lower.", "holds": False, "evidence": "0.3 vs 0.2"}]
 
 
 @pytest.mark.parametrize("id_, statement", [("", "x"), ("x", "")])
