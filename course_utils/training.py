@@ -255,8 +255,8 @@ def _fast_functions(model: Any, *, record_rates: bool, fused: bool, reset_first:
     at positions ``i * batch_size`` to ``(i + 1) * batch_size`` of that order: the batches
     ``Dataset.shuffle(...).batch(...)`` makes), and returns ``model.get_metrics_result()`` (what
     the default ``train_step`` returns after the last batch, and what fit then logs); with
-    ``record_rates``, also the optimizer's learning rate and iterations read before every step (what ``LearningRateLogger`` reads in
-    ``on_train_batch_begin``). With ``fused``, the same call then resets the metrics and runs
+    ``record_rates``, also the optimizer's learning rate and iterations read before every step
+    (what ``LearningRateLogger`` reads in ``on_train_batch_begin``). With ``fused``, the same call then resets the metrics and runs
     the validation batches with ``test_step`` (``evaluate``'s loop), returning their metrics
     too (contiguous batches of the validation arrays, as an unshuffled ``Dataset.batch``). Without
     it, ``train`` and ``test`` are two separate functions; with it, ``epochs`` also runs a whole
