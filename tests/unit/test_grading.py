@@ -57,8 +57,8 @@ def test_call_student_on_a_placeholder_says_not_answered_yet():
     with pytest.raises(AssertionError) as info:
         call_student(..., "gap_at_end", 1.0)
     message = str(info.value)
-    assert message.startswith("`gap_at_end` is not answered yet, so it is not a function yet: replace the `...` "
-                              "with `def gap_at_end(...):`")
+    assert message.startswith("`gap_at_end` is not answered yet, so it is not a function yet: "
+                              "replace the `...` with `def gap_at_end(...):`")
     assert "def gap_at_end(" in message and "Ellipsis" not in message
 
 
@@ -283,7 +283,8 @@ def test_expect_keys_names_missing_and_unexpected():
         expect_keys("sweep", [0.0, 0.5], [0.0, 0.5])
     with pytest.raises(AssertionError, match=r"sweep is not answered yet: replace the `\.\.\.` with a dict"):
         expect_keys("sweep", ..., [0.0])
-    with pytest.raises(AssertionError, match=r"sweep is still empty: fill it in \(it needs the keys \[0.0, 0.5\]\)"):
+    with pytest.raises(AssertionError,
+                       match=r"sweep is still empty: fill it in \(it needs the keys \[0.0, 0.5\]\)"):
         expect_keys("sweep", {}, [0.0, 0.5])
 
 
@@ -297,7 +298,8 @@ def test_layer_kinds_describes_batch_norm_placement_and_dropout():
 
     before = build_mlp((8, 8, 1), 10, (4,), batch_norm="before", dropout=0.25, seed=0)
     after = build_mlp((8, 8, 1), 10, (4,), batch_norm="after", seed=0)
-    assert layer_kinds(before) == ["dense(no bias)", "batch_norm", "relu", "dropout(0.25)", "dense", "softmax"]
+    assert layer_kinds(before) == ["dense(no bias)", "batch_norm", "relu", "dropout(0.25)", "dense",
+                                   "softmax"]
     assert layer_kinds(after) == ["dense", "relu", "batch_norm", "dense", "softmax"]
 
 
@@ -319,18 +321,25 @@ def test_layer_kinds_rejects_non_models():
     ("check", "start"),
     [
         (lambda: expect_number("gap", ...), "gap is not answered yet: replace the `...` with your answer."),
-        (lambda: expect_close("gap", ..., 0.25), "gap is not answered yet: replace the `...` with your answer."),
+        (lambda: expect_close("gap", ..., 0.25),
+         "gap is not answered yet: replace the `...` with your answer."),
         (lambda: expect_at_least("accuracy", ..., 0.85), "accuracy is not answered yet: replace the `...`"),
-        (lambda: expect_array("new_w", ...), "new_w is not answered yet: replace the `...` with your answer."),
+        (lambda: expect_array("new_w", ...),
+         "new_w is not answered yet: replace the `...` with your answer."),
         (lambda: expect_allclose("new_w", ..., [1.0]), "new_w is not answered yet: replace the `...`"),
         (lambda: expect_values_at("lr(step)", [...], [0.1]), "lr(0) is not answered yet: replace the `...`"),
         (lambda: expect_choice("diagnosis['A']", ..., CHOICES),
-         f"diagnosis['A'] is not answered yet: replace the `...` with your answer; it should be one of {CHOICES}."),
-        (lambda: expect_keys("sweep", ..., [0.0]), "sweep is not answered yet: replace the `...` with a dict"),
-        (lambda: expect_answered("best_rate", ...), "best_rate is not answered yet: replace the `...` with your answer."),
-        (lambda: call_student(..., "gap"), "`gap` is not answered yet, so it is not a function yet: replace the `...`"),
+         "diagnosis['A'] is not answered yet: replace the `...` with your answer; "
+         f"it should be one of {CHOICES}."),
+        (lambda: expect_keys("sweep", ..., [0.0]),
+         "sweep is not answered yet: replace the `...` with a dict"),
+        (lambda: expect_answered("best_rate", ...),
+         "best_rate is not answered yet: replace the `...` with your answer."),
+        (lambda: call_student(..., "gap"),
+         "`gap` is not answered yet, so it is not a function yet: replace the `...`"),
         (lambda: layer_kinds(...), "the model is not answered yet: replace the `...` with a Keras model."),
-        (lambda: expect_choices("answers", ..., ["a", "b"], keys=["c1"]), "answers is not answered yet: replace"),
+        (lambda: expect_choices("answers", ..., ["a", "b"], keys=["c1"]),
+         "answers is not answered yet: replace"),
     ],
 )
 def test_every_helper_says_not_answered_yet_for_a_placeholder(check, start):
@@ -370,8 +379,8 @@ def test_expect_choices_names_every_invalid_answer():
     items = message.split(" \u2022 ")
     assert items[0] == "answers has 3 problems to fix:"
     assert items[1] == "answers['c1'] is 'd', which is not one of ['a', 'b', 'c']."
-    assert items[2] == ("answers['c2'] is not answered yet: replace the `...` with your answer; it should be one "
-                        "of ['a', 'b', 'c'].")
+    assert items[2] == ("answers['c2'] is not answered yet: replace the `...` with your answer; "
+                        "it should be one of ['a', 'b', 'c'].")
     assert items[3].startswith("answers['c4'] should be one of ['a', 'b', 'c']")
     assert "c3" not in message and "c5" not in message  # the valid ones are not named
     assert "Ellipsis" not in message
@@ -388,7 +397,8 @@ def test_expect_choices_returns_canonical_answers_and_reports_one_problem_as_is(
 def test_expect_choices_all_placeholders_is_one_sentence():
     with pytest.raises(AssertionError) as info:
         expect_choices("answers", dict.fromkeys(KEYS, ...), ["a", "b", "c"], keys=KEYS)
-    assert str(info.value) == ("answers is not answered yet: replace each `...` ('c1', 'c2', 'c3', 'c4', 'c5') "
+    assert str(info.value) == ("answers is not answered yet: replace each `...` "
+                               "('c1', 'c2', 'c3', 'c4', 'c5') "
                                "with your answer; it should be one of ['a', 'b', 'c'].")
 
 
@@ -401,7 +411,8 @@ def test_expect_choices_with_options_per_key_and_missing_keys():
     message = str(info.value)
     assert message.startswith("checklist has 2 problems to fix:")
     assert " \u2022 checklist lacks the keys ['test set']." in message
-    assert " \u2022 checklist['by'] is 'test accuracy', which is not one of ['validation accuracy', 'training accuracy']." in message
+    assert (" \u2022 checklist['by'] is 'test accuracy', which is not one of "
+            "['validation accuracy', 'training accuracy'].") in message
     with pytest.raises(TypeError):
         expect_choices("answers", {}, ["a"])  # one list of choices needs the keys
 
@@ -424,7 +435,8 @@ def test_expect_each_runs_a_custom_check_on_every_entry():
         assert 0 <= number <= 1, f"{label} is {number:g}, not an accuracy."
         return number
 
-    assert expect_each("sweep", {0.0: 0.5, 0.5: np.float32(0.75)}, [0.0, 0.5], accuracy) == {0.0: 0.5, 0.5: 0.75}
+    checked = expect_each("sweep", {0.0: 0.5, 0.5: np.float32(0.75)}, [0.0, 0.5], accuracy)
+    assert checked == {0.0: 0.5, 0.5: 0.75}
     with pytest.raises(AssertionError) as info:
         expect_each("sweep", {0.0: 1.5, 0.5: "0.8", 0.7: ...}, [0.0, 0.5, 0.7], accuracy)
     message = str(info.value)
@@ -466,7 +478,8 @@ TEST_FILE = textwrap.dedent('''
         from course_utils.grading import call_student, expect_close
         secret_expected = 0.99 - 0.85
         expect_close("gap(h)", call_student(gap, "gap", {"a": [0.99], "v": [0.85]}), secret_expected,
-                     hint="Use the values of the LAST epoch: training minus validation accuracy, which is a rather long hint that needs wrapping at some point.")
+                     hint="Use the values of the LAST epoch: training minus validation accuracy, "
+                          "which is a rather long hint that needs wrapping at some point.")
 
     @test_case(points=None, hidden=False)
     def test_gap_of_equal_curves_is_zero(gap):
@@ -603,7 +616,8 @@ def test_an_unanswered_function_reads_not_answered_yet(grader):
     text = repr(result)
     words = " ".join(text.split())
     assert "`gap` is not answered yet, so it is not a function yet: replace the `...`" in words
-    assert "`gap` is not answered yet: replace the `...` with your answer." in words  # called by the test itself
+    # called by the test itself
+    assert "`gap` is not answered yet: replace the `...` with your answer." in words
     assert "Ellipsis" not in text and "ellipsis" not in text
 
 
@@ -641,7 +655,8 @@ def test_a_message_naming_several_problems_is_displayed_as_a_list(grader):
     '''), path="q7_concepts.py")
     tests.run({"answers": {"c1": "d", "c2": ..., "c3": "a"}})
     assert "Error at line" in tests.test_case_results[0].message  # otter's raw text ...
-    assert "answers['c2'] is not answered yet" in tests.test_case_results[0].message.splitlines()[-1]  # ... on one line
+    # ... on one line
+    assert "answers['c2'] is not answered yet" in tests.test_case_results[0].message.splitlines()[-1]
     result = CheckResult(tests)
     assert repr(result).splitlines() == [
         "q7_concepts: 1 of 1 test failed",
