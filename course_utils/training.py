@@ -258,8 +258,8 @@ def _fast_functions(model: Any, *, record_rates: bool, fused: bool, reset_first:
     ``record_rates``, also the optimizer's learning rate and iterations read before every step
     (what ``LearningRateLogger`` reads in ``on_train_batch_begin``). With ``fused``, the same
     call then resets the metrics and runs the validation batches with ``test_step``
-    (``evaluate``'s loop), returning their metrics too (contiguous batches of the validation arrays, as an unshuffled ``Dataset.batch``). Without
-    it, ``train`` and ``test`` are two separate functions; with it, ``epochs`` also runs a whole
+    (``evaluate``'s loop), returning their metrics too (contiguous batches of the validation
+    arrays, as an unshuffled ``Dataset.batch``). Without it, ``train`` and ``test`` are two separate functions; with it, ``epochs`` also runs a whole
     block of epochs (one order per epoch, stacked) in one call, returning each epoch's training
     and validation logs as rows (``metric_names`` lists their keys). With ``reset_first``,
     the epoch's call begins with fit's ``reset_metrics()`` (else the caller does it).
