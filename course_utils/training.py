@@ -249,20 +249,21 @@ def _fast_functions(model: Any, *, record_rates: bool, fused: bool, reset_first:
 
     Each batch runs ``model.train_step`` (or ``test_step``) without autograph, as in Keras's
     ``make_train_function``; with ``model.jit_compile``, through a ``tf.function(jit_compile=True,
-    reduce_retracing=True)`` as there (XLA). One outer ``tf.function`` takes the training
-    arrays (as tensors), the epoch's order of the examples (from :class:`_ShuffledOrder`) and
-    the batch size, runs ``num_steps`` steps in a ``tf.while_loop`` (step ``i`` on the examples
-    at positions ``i * batch_size`` to ``(i + 1) * batch_size`` of that order: the batches
-    ``Dataset.shuffle(...).batch(...)`` makes), and returns ``model.get_metrics_result()`` (what
-    the default ``train_step`` returns after the last batch, and what fit then logs); with
-    ``record_rates``, also the optimizer's learning rate and iterations read before every step
-    (what ``LearningRateLogger`` reads in ``on_train_batch_begin``). With ``fused``, the same
-    call then resets the metrics and runs the validation batches with ``test_step``
-    (``evaluate``'s loop), returning their metrics too (contiguous batches of the validation
-    arrays, as an unshuffled ``Dataset.batch``). Without it, ``train`` and ``test`` are two separate functions; with it, ``epochs`` also runs a whole
-    block of epochs (one order per epoch, stacked) in one call, returning each epoch's training
-    and validation logs as rows (``metric_names`` lists their keys). With ``reset_first``,
-    the epoch's call begins with fit's ``reset_metrics()`` (else the caller does it).
+    reduce_retracing=True)`` as there (XLA). One outer ``tf.function`` takes the training arrays (as
+    tensors), the epoch's order of the examples (from :class:`_ShuffledOrder`) and the batch size,
+    runs ``num_steps`` steps in a ``tf.while_loop`` (step ``i`` on the examples at positions ``i *
+    batch_size`` to ``(i + 1) * batch_size`` of that order: the batches
+    ``Dataset.shuffle(...).batch(...)`` makes), and returns ``model.get_metrics_result()`` (what the
+    default ``train_step`` returns after the last batch, and what fit then logs); with
+    ``record_rates``, also the optimizer's learning rate and iterations read before every step (what
+    ``LearningRateLogger`` reads in ``on_train_batch_begin``). With ``fused``, the same call then
+    resets the metrics and runs the validation batches with ``test_step`` (``evaluate``'s loop),
+    returning their metrics too (contiguous batches of the validation arrays, as an unshuffled
+    ``Dataset.batch``). Without it, ``train`` and ``test`` are two separate functions; with it,
+    ``epochs`` also runs a whole block of epochs (one order per epoch, stacked) in one call,
+    returning each epoch's training and validation logs as rows (``metric_names`` lists their keys).
+    With ``reset_first``, the epoch's call begins with fit's ``reset_metrics()`` (else the caller
+    does it).
     """
     import tensorflow as tf
 
