@@ -66,6 +66,16 @@ class Claim:
         statement: The claim in words, as the lesson states it.
         holds: Whether this run's numbers bear it out.
         evidence: The numbers behind the verdict, in words.
+
+    Example:
+
+    >>> from course_utils import LessonRecorder
+    >>> rec = LessonRecorder("demo", out_dir=None)
+    >>> holds = rec.claim("gap", "The gap narrows.", True, "0.05 vs 0.20")  # prints the verdict
+    claim holds: The gap narrows.
+        evidence: 0.05 vs 0.20
+    >>> rec.claims["gap"].as_dict()["holds"]
+    True
     """
 
     id: str
@@ -93,6 +103,14 @@ class SeedComparison:
         standard_error: Standard error of that mean (sample standard deviation of the paired
             differences over the square root of the number of seeds; 0 for one seed).
         higher_is_better: Whether a larger value is the better one.
+
+    Example:
+
+    >>> from course_utils import compare_over_seeds
+    >>> c = compare_over_seeds([0.10, 0.11, 0.12], [0.20, 0.22, 0.21], names=("cosine", "constant"),
+    ...                        higher_is_better=False)
+    >>> c.winner, round(c.difference, 3), c.clear
+    ('cosine', -0.1, True)
     """
 
     names: tuple[str, str]
