@@ -47,15 +47,16 @@ def test_baseline_memorizes_the_noisy_labels(values):
 def _two_standard_errors(params, values):
     """Two binomial standard errors of a validation accuracy near 85 %, recomputed here from the
     size of the run's validation split."""
-    data = cu.load_dataset(params["DATASET"], n_train=params["N_TRAIN"], label_noise=params["LABEL_NOISE"],
-                           seed=params["SEED"])
+    data = cu.load_dataset(params["DATASET"], n_train=params["N_TRAIN"],
+                           label_noise=params["LABEL_NOISE"], seed=params["SEED"])
     return 2 * (0.85 * 0.15 / len(data.y_val)) ** 0.5
 
 
 def test_combined_beats_the_baseline_by_more_than_two_standard_errors(values, params):
     r = values["results"]
     base, combined = r["baseline"], r["combined"]
-    assert combined["val_accuracy"] - base["val_accuracy"] > _two_standard_errors(params, values), (combined, base)
+    two_se = _two_standard_errors(params, values)
+    assert combined["val_accuracy"] - base["val_accuracy"] > two_se, (combined, base)
     assert combined["best_val_accuracy"] >= base["best_val_accuracy"], (combined, base)
     assert combined["gap"] <= base["gap"] - 0.1, (combined, base)
 

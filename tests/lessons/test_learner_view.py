@@ -69,7 +69,8 @@ def test_html_copy_embeds_every_figure(lesson, executed):
 @pytest.mark.parametrize("lesson", LESSONS)
 def test_no_tensorflow_log_lines_reach_the_learner(lesson, executed):
     _, nb = executed(lesson)
-    setup = next(i for i, c in enumerate(nb.cells) if c.cell_type == "code" and "import course_utils" in c.source)
+    setup = next(i for i, c in enumerate(nb.cells)
+                 if c.cell_type == "code" and "import course_utils" in c.source)
     assert not _stream(nb.cells[setup], "stderr"), (
         f"{lesson}: the setup cell shows a stderr box:\n{_stream(nb.cells[setup], 'stderr')[:800]}")
     streams = [_stream(c, "stderr") + "\n" + _stream(c, "stdout") for c in nb.cells]
