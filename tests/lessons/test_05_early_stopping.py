@@ -263,3 +263,11 @@ def test_q2_wrong_shapes_of_answer(env05, autograders):
     assert got == 0 and "list of 2 callbacks" in text, text
     got, text = grade(load_tests(LESSON, "q2_callbacks", autograders), {**env05, "make_callbacks": ...})
     assert got == 0 and "not a function yet" in text, text
+
+
+def test_the_l2_equivalence_is_stated_in_the_course_s_convention(run):
+    """Early stopping ~ L2: 1/(eta t) is for (alpha/2)||w||^2; in Keras's and lesson 02's
+    lambda * sum(w^2) it is 1/(2 eta t). The lesson gives both, with the factor."""
+    markdown = "\n".join(c.source for c in run[1].cells if c.cell_type == "markdown")
+    assert r"\lambda \approx 1/(2\eta t)" in markdown
+    assert r"\alpha \approx 1/(\eta t)" in markdown and r"\lambda = \alpha/2" in markdown
