@@ -298,3 +298,13 @@ def test_q1_blank_answer_scores_zero(autograders):
                               "clipped_updates": {"global_clipnorm": [np.ones(3)]},
                               "clip_by_global_norm": lambda grads, c: ...})
     assert got == 0, text
+
+
+def test_l2_is_written_in_the_course_s_convention(run):
+    """Lesson 02's lambda * sum(w^2) (Keras's L2, no factor 1/2); the (lambda/2)||w||^2 form only
+    with its factor, and AdamW's decay under its own name."""
+    markdown = "\n".join(c.source for c in run[1].cells if c.cell_type == "markdown")
+    assert r"\lambda\sum_j w_j^2" in markdown
+    assert r"\tfrac{\lambda}{2}\lVert w\rVert^2$ mean a $\lambda$ twice as large" in markdown
+    assert r"\mathrm{wd} = 2\lambda" in markdown and "weight_decay=wd" in markdown
+    assert r"\eta\,\lambda\, w_{t-1}" not in markdown
