@@ -63,8 +63,8 @@ import csv
 import json
 import math
 import os
-import signal
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -153,11 +153,12 @@ def worker(notebook: str, request_fd: str, response_fd: str, cpu_seconds: str) -
         codec.write_frame(resp, {"type": "executed", "cell_errors": cell_errors, "error": error})
         if error is not None:
             return 0
+        source = str(here / "judge_codec.py")
         setup = nbformat.v4.new_code_cell(
-            "def __course_grading_serve__(request, response, _source=%r):\n"
+            f"def __course_grading_serve__(request, response, _source={source!r}):\n"
             "    namespace = {}\n"
             "    exec(compile(open(_source).read(), _source, 'exec'), namespace)\n"
-            "    namespace['serve'](request, response, globals())\n" % str(here / "judge_codec.py"))
+            "    namespace['serve'](request, response, globals())\n")
         nb.cells.append(setup)  # nbclient stores each executed cell in the notebook
         client.execute_cell(setup, len(nb.cells) - 1)
         count = 0
@@ -375,6 +376,27 @@ def sandbox_command(notebook_fd: int, notebook: str, grader_fd: int, codec_fd: i
     empty tmpfs. A private /tmp (at most TMP_SIZE bytes, the only writable place) holds HOME and
     /tmp/submission, a copy of the notebook; the worker's code (grade.py, judge_codec.py) is at
     /tmp/grader, read-only. No test file, no answer key is ever inside."""
+    return _sandbox_base(hidden) + [
+        "--dir", "/tmp/home", "--dir", "/tmp/submission", "--dir", "/tmp/grader",
+        "--file", str(notebook_fd), f"/tmp/submission/{notebook}",
+        "--ro-bind-data", str(grader_fd), "/tmp/grader/grade.py",
+        "--ro-bind-data", str(codec_fd), "/tmp/grader/judge_codec.py", "--chdir", "/tmp/submission", "--"]
+
+
+def judge_sandbox_command(judge_fd: int, codec_fd: int, zip_fd: int, hidden: list[Path]) -> list[str]:
+    """The judge's own sandbox (defence in depth: it reads data a learner may have forged): the
+    same read-only view of the system, interpreter, venv and course_utils, no network, a private
+    /tmp, and read-only copies of its code (/tmp/judge/) and of the autograder (/tmp/judge/
+    autograder.zip). It shares nothing with the submission's sandbox but the two pipes."""
+    return _sandbox_base(hidden) + [
+        "--dir", "/tmp/home", "--dir", "/tmp/judge",
+        "--ro-bind-data", str(judge_fd), "/tmp/judge/judge.py",
+        "--ro-bind-data", str(codec_fd), "/tmp/judge/judge_codec.py",
+        "--ro-bind-data", str(zip_fd), "/tmp/judge/autograder.zip", "--chdir", "/tmp/home", "--"]
+
+
+def _sandbox_base(hidden: list[Path]) -> list[str]:
+    """bwrap options common to both sandboxes (see sandbox_command)."""
     cmd = [shutil.which("bwrap") or "bwrap", "--unshare-all", "--die-with-parent", "--new-session"]
     for folder in SYSTEM_DIRS:
         path = Path(folder)
@@ -385,8 +407,7 @@ def sandbox_command(notebook_fd: int, notebook: str, grader_fd: int, codec_fd: i
     for name in SYSTEM_ETC:
         if (Path("/etc") / name).exists():
             cmd += ["--ro-bind", f"/etc/{name}", f"/etc/{name}"]
-    cmd += ["--proc", "/proc", "--dev", "/dev", "--size", str(TMP_SIZE), "--tmpfs", "/tmp",
-            "--dir", "/tmp/home", "--dir", "/tmp/submission", "--dir", "/tmp/grader"]
+    cmd += ["--proc", "/proc", "--dev", "/dev", "--size", str(TMP_SIZE), "--tmpfs", "/tmp"]
     visible = [Path(sys.base_prefix).resolve(), Path(sys.prefix).resolve(), (ROOT / "course_utils").resolve()]
     bound = [Path(f) for f in SYSTEM_DIRS]
     for folder in visible:
@@ -397,9 +418,7 @@ def sandbox_command(notebook_fd: int, notebook: str, grader_fd: int, codec_fd: i
         inside = any(b in folder.parents for b in bound)
         if inside and not any(folder == v or folder in v.parents for v in visible):
             cmd += ["--size", str(1 << 20), "--tmpfs", str(folder)]
-    return cmd + ["--file", str(notebook_fd), f"/tmp/submission/{notebook}",
-                  "--ro-bind-data", str(grader_fd), "/tmp/grader/grade.py",
-                  "--ro-bind-data", str(codec_fd), "/tmp/grader/judge_codec.py", "--chdir", "/tmp/submission", "--"]
+    return cmd
 
 
 class _Reader(threading.Thread):
@@ -450,6 +469,7 @@ def grade_one(source: Path, lesson: str, ag_zip: Path, params: dict | None, time
     row: dict[str, Any] = {"status": "ok", "questions": {}, "cell_errors": [], "notes": [], "log": ""}
     workdir = Path(tempfile.mkdtemp(prefix="grade-"))
     proc = judge = None
+    judge_inputs: list[int] = []
     try:
         work = workdir / "submission"
         work.mkdir()
@@ -478,17 +498,25 @@ def grade_one(source: Path, lesson: str, ag_zip: Path, params: dict | None, time
         response_r, response_w = os.pipe()  # sandbox -> judge: data only
         report_r, report_w = os.pipe()      # judge -> this batch: the scores
         log_r, log_w = os.pipe()
+        judge_args = [str(request_w), str(response_r), str(report_w), str(cpu_limit)]
         if sandboxed:
             env.update(HOME="/tmp/home", TMPDIR="/tmp")
             inputs = [os.open(grader_dir / name, os.O_RDONLY) for name in ("grade.py", "judge_codec.py")]
             inputs.insert(0, os.open(notebook, os.O_RDONLY))
             cmd = sandbox_command(inputs[0], notebook.name, inputs[1], inputs[2], hidden) + [
                 sys.executable, "/tmp/grader/grade.py", "--worker", f"/tmp/submission/{notebook.name}"]
+            judge_inputs = [os.open(path, os.O_RDONLY) for path in (here / "judge.py", here / "judge_codec.py", ag_zip)]
+            judge_cmd = judge_sandbox_command(*judge_inputs, hidden) + [
+                sys.executable, "/tmp/judge/judge.py", "/tmp/judge/autograder.zip", *judge_args]
+            judge_env = {**env}
         else:
             tmp = workdir / "tmp"
             tmp.mkdir()
             env.update(HOME=str(tmp), TMPDIR=str(tmp))
             cmd = [sys.executable, str(grader_dir / "grade.py"), "--worker", str(notebook)]
+            judge_inputs = []
+            judge_cmd = [sys.executable, str(here / "judge.py"), str(ag_zip), *judge_args]
+            judge_env = {**env, "HOME": str(workdir), "TMPDIR": str(workdir)}
         try:
             RUNNING_LOCK.acquire()
             if STOPPING.is_set():
@@ -496,22 +524,20 @@ def grade_one(source: Path, lesson: str, ag_zip: Path, params: dict | None, time
             proc = subprocess.Popen(cmd + [str(request_r), str(response_w), str(cpu_limit)], cwd=work, env=env,
                                     stdin=subprocess.DEVNULL, stdout=log_w, stderr=log_w,
                                     pass_fds=(request_r, response_w, *inputs), start_new_session=True)
-            judge_env = {**env, "HOME": str(workdir), "TMPDIR": str(workdir)}
-            judge = subprocess.Popen([sys.executable, str(here / "judge.py"), str(ag_zip), str(request_w),
-                                      str(response_r), str(report_w), str(cpu_limit)], cwd=workdir, env=judge_env,
-                                     stdin=subprocess.DEVNULL, stdout=log_w, stderr=log_w,
-                                     pass_fds=(request_w, response_r, report_w), start_new_session=True)
+            judge = subprocess.Popen(judge_cmd, cwd=workdir, env=judge_env, stdin=subprocess.DEVNULL, stdout=log_w,
+                                     stderr=log_w, pass_fds=(request_w, response_r, report_w, *judge_inputs),
+                                     start_new_session=True)
         finally:
-            RUNNING.update(x for x in ((proc, sandboxed), (judge, False)) if x[0] is not None)
+            RUNNING.update(x for x in ((proc, sandboxed), (judge, sandboxed)) if x[0] is not None)
             RUNNING_LOCK.release()
-            for fd in (request_r, request_w, response_r, response_w, report_w, log_w, *inputs):
+            for fd in (request_r, request_w, response_r, response_w, report_w, log_w, *inputs, *judge_inputs):
                 os.close(fd)
         result, log = _Reader(report_r, RESULT_CAP, "head"), _Reader(log_r, LOG_CAP, "tail")
         try:
             judge.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
             kill_sandbox(proc, sandboxed)
-            kill_tree(judge.pid)
+            kill_sandbox(judge, sandboxed)
             row["status"] = f"timeout (> {timeout:g} s)"
             row["notes"].append(f"Still running after {timeout:g} s, so it was stopped: an infinite loop, or far "
                                 "more training than the exercise asks for. Nothing after that point was graded.")
@@ -542,9 +568,9 @@ def grade_one(source: Path, lesson: str, ag_zip: Path, params: dict | None, time
     finally:
         for p in (proc, judge):
             if p is not None and p.poll() is None:  # interrupted (Ctrl-C, SIGTERM): no process left behind
-                kill_sandbox(p, sandboxed) if p is proc else kill_tree(p.pid)
+                kill_sandbox(p, sandboxed)
         with RUNNING_LOCK:
-            RUNNING.difference_update({(proc, sandboxed), (judge, False)})
+            RUNNING.difference_update({(proc, sandboxed), (judge, sandboxed)})
         row["seconds"] = round(time.perf_counter() - start, 1)
         usage = resource.getrusage(resource.RUSAGE_CHILDREN)  # the judge and the worker, once reaped
         row["cpu_seconds"] = round(max(usage.ru_utime + usage.ru_stime - cpu_before, row.get("reported_cpu", 0.0)), 1)

@@ -32,13 +32,15 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import judge_codec as codec  # noqa: E402
 
-MEMORY_LIMIT = 6 << 30          # bytes of address space (TensorFlow, the submission's models)
-RESPONSE_CAP = 256 << 20        # bytes of one message from the sandbox
-MAX_ROUNDS = 40                 # rounds of calls (a test that feeds a call's result to the next)
-MAX_CALLS = 5000                # learner-function calls per submission
+MEMORY_LIMIT = 6 << 30  # bytes of address space (TensorFlow, the submission's models)
+RESPONSE_CAP = 256 << 20  # bytes of one message from the sandbox
+MAX_ROUNDS = 400  # rounds of calls: a test that uses each call's result before the next (a loop)
+MAX_CALLS = 20000  # learner-function calls per submission
 MAX_CALLS_PER_ROUND = 1000
-SANDBOX_ENDED = ("grader process failed: the sandbox ended before handing back the notebook's answers "
-                 "(the notebook killed its kernel's parent, or ran out of memory or processes)")
+SANDBOX_ENDED = (
+    "grader process failed: the sandbox ended before handing back the notebook's answers "
+    "(the notebook killed its kernel's parent, or ran out of memory or processes)"
+)
 
 
 class _Miss(BaseException):
@@ -51,9 +53,13 @@ class Pending:
     def _miss(self, *_: Any, **__: Any) -> Any:
         raise _Miss
 
-    __getattr__ = __call__ = __getitem__ = __iter__ = __len__ = __bool__ = __float__ = __int__ = __index__ = _miss
+    __getattr__ = __call__ = __getitem__ = __iter__ = __len__ = __bool__ = __float__ = __int__ = __index__ = (
+        _miss
+    )
     __eq__ = __ne__ = __lt__ = __le__ = __gt__ = __ge__ = __hash__ = __contains__ = _miss
-    __add__ = __radd__ = __sub__ = __rsub__ = __mul__ = __rmul__ = __truediv__ = __rtruediv__ = __pow__ = _miss
+    __add__ = __radd__ = __sub__ = __rsub__ = __mul__ = __rmul__ = __truediv__ = __rtruediv__ = __pow__ = (
+        _miss
+    )
     __neg__ = __abs__ = __array__ = __str__ = __format__ = _miss
 
     def __repr__(self) -> str:
@@ -69,11 +75,11 @@ class Judge:
 
     def __init__(self, request_fd: int, response_fd: int, tmpdir: str) -> None:
         self.request_fd, self.response_fd, self.tmpdir = request_fd, response_fd, tmpdir
-        self.answers: dict[str, tuple[Any, Any]] = {}    # call key -> (result data, args-after data)
-        self.models: dict[str, Any] = {}                  # call key -> loaded model (loaded once)
-        self.pending: dict[str, dict[str, Any]] = {}      # call key -> the call, not answered yet
+        self.answers: dict[str, tuple[Any, Any]] = {}  # call key -> (result data, args-after data)
+        self.models: dict[str, Any] = {}  # call key -> loaded model (loaded once)
+        self.pending: dict[str, dict[str, Any]] = {}  # call key -> the call, not answered yet
         self.calls = 0
-        self.misses = 0                                   # Pending placeholders handed out so far
+        self.misses = 0  # Pending placeholders handed out so far
 
     def ask(self, request: dict[str, Any]) -> Any:
         """Send one request to the sandbox and return its answer's data."""
@@ -87,7 +93,11 @@ class Judge:
             raise Protocol(f"invalid hand-back from the sandbox: {exc}") from None
         if reply is None:
             raise Protocol(SANDBOX_ENDED)
-        if not isinstance(reply, dict) or reply.get("type") != "response" or set(reply) - {"type", "data", "error"}:
+        if (
+            not isinstance(reply, dict)
+            or reply.get("type") != "response"
+            or set(reply) - {"type", "data", "error"}
+        ):
             raise Protocol("invalid hand-back from the sandbox: not a response")
         return reply.get("data"), reply.get("error")
 
@@ -106,7 +116,9 @@ class Judge:
         def learner_function(*args: Any, **kwargs: Any) -> Any:
             return judge.call(name, args, kwargs)
 
-        learner_function.__name__ = learner_function.__qualname__ = name if name.isidentifier() else "function"
+        learner_function.__name__ = learner_function.__qualname__ = (
+            name if name.isidentifier() else "function"
+        )
         return learner_function
 
     def call(self, name: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
@@ -118,7 +130,11 @@ class Judge:
         if key not in self.answers:
             self.misses += 1
             if len(self.pending) < MAX_CALLS_PER_ROUND:
-                self.pending[key] = {"name": name, "args": codec.encode(list(args)), "kwargs": codec.encode(dict(kwargs))}
+                self.pending[key] = {
+                    "name": name,
+                    "args": codec.encode(list(args)),
+                    "kwargs": codec.encode(dict(kwargs)),
+                }
             return Pending()
         result, after = self.answers[key]
         self._apply_after(args, kwargs, after)
@@ -134,17 +150,32 @@ class Judge:
         return self.decode(result, f"what {name}(...) returned")
 
     def _apply_after(self, args: tuple[Any, ...], kwargs: dict[str, Any], after: Any) -> None:
-        """Copy the sandbox's arrays after the call into the judge's arguments (in-place changes)."""
+        """Copy the sandbox's arrays and random generators after the call into the judge's
+        arguments (what the call changed in place, the numbers it drew)."""
+        try:
+            self._copy_back(args, kwargs, *codec.decode(after))
+        except Exception:  # noqa: BLE001 - unreadable or not the call's shape: the arguments stay as they were
+            return
+
+    @staticmethod
+    def _copy_back(
+        args: tuple[Any, ...], kwargs: dict[str, Any], new_args: list[Any], new_kwargs: dict[str, Any]
+    ) -> None:
         import numpy as np
 
-        try:
-            new_args, new_kwargs = codec.decode(after)
-        except Exception:  # noqa: BLE001 - unreadable: the arguments simply stay as they were
-            return
         pairs = list(zip(args, new_args)) + [(v, new_kwargs.get(k)) for k, v in kwargs.items()]
         for mine, theirs in pairs:
-            if (isinstance(mine, np.ndarray) and isinstance(theirs, np.ndarray) and mine.shape == theirs.shape
-                    and mine.dtype == theirs.dtype and mine.flags.writeable):
+            if isinstance(mine, np.random.Generator) and isinstance(theirs, np.random.Generator):
+                if type(mine.bit_generator) is type(theirs.bit_generator):  # the draws the call made
+                    mine.bit_generator.state = theirs.bit_generator.state
+                continue
+            if (
+                isinstance(mine, np.ndarray)
+                and isinstance(theirs, np.ndarray)
+                and mine.shape == theirs.shape
+                and mine.dtype == theirs.dtype
+                and mine.flags.writeable
+            ):
                 np.copyto(mine, theirs)
 
     def answer_pending(self) -> None:
@@ -157,7 +188,11 @@ class Judge:
         self.calls += len(calls)
         data, error = self.ask({"op": "calls", "calls": calls})
         if error is not None or not isinstance(data, list) or len(data) != len(calls):
-            why = f"the notebook's answer could not be computed ({str(error)[:150]})" if error else "malformed answer"
+            why = (
+                f"the notebook's answer could not be computed ({str(error)[:150]})"
+                if error
+                else "malformed answer"
+            )
             for k in keys:
                 self.answers[k] = ({"t": "unavailable", "why": why}, None)
             return
@@ -205,11 +240,21 @@ def _cell_errors(data: Any) -> list[dict[str, Any]]:
     """The sandbox's list of cells that raised, kept only where well-formed (informational)."""
     out = []
     for err in data if isinstance(data, list) else []:
-        if (isinstance(err, dict) and set(err) == {"cell", "ename", "evalue", "first_line"}
-                and isinstance(err["cell"], int) and not isinstance(err["cell"], bool)
-                and all(isinstance(err[k], str) for k in ("ename", "evalue", "first_line"))):
-            out.append({"cell": err["cell"], "ename": err["ename"][:100], "evalue": err["evalue"][:300],
-                        "first_line": err["first_line"][:80]})
+        if (
+            isinstance(err, dict)
+            and set(err) == {"cell", "ename", "evalue", "first_line"}
+            and isinstance(err["cell"], int)
+            and not isinstance(err["cell"], bool)
+            and all(isinstance(err[k], str) for k in ("ename", "evalue", "first_line"))
+        ):
+            out.append(
+                {
+                    "cell": err["cell"],
+                    "ename": err["ename"][:100],
+                    "evalue": err["evalue"][:300],
+                    "first_line": err["first_line"][:80],
+                }
+            )
         if len(out) >= 50:
             break
     return out
@@ -242,7 +287,9 @@ def grade(ag_zip: Path, request_fd: int, response_fd: int) -> dict[str, Any]:
             env: dict[str, Any] = {}
             for name in names:
                 if name not in values:
-                    env[name] = codec.Unavailable(f"`{name}` was not handed back ({str(error)[:100] or 'missing'})")
+                    env[name] = codec.Unavailable(
+                        f"`{name}` was not handed back ({str(error)[:100] or 'missing'})"
+                    )
                 else:
                     value = judge.decode(values[name], f"`{name}`", top=True)
                     env[name] = None if value is None and values[name] == {"t": "missing"} else value
@@ -268,14 +315,32 @@ def grade(ag_zip: Path, request_fd: int, response_fd: int) -> dict[str, Any]:
             return report
         for i, tf in enumerate(test_files):
             tf.test_case_results = [
-                TestCaseResult(test_case=tc, passed=results.get((i, j), (False, ""))[0],
-                               message=results.get((i, j), (False, "❌ Test case failed\nAssertionError: grading "
-                                                    "needed more evaluations of your functions than allowed"))[1])
-                for j, tc in enumerate(tf.test_cases)]
+                TestCaseResult(
+                    test_case=tc,
+                    passed=results.get((i, j), (False, ""))[0],
+                    message=results.get(
+                        (i, j),
+                        (
+                            False,
+                            "❌ Test case failed\nAssertionError: grading "
+                            "needed more evaluations of your functions than allowed",
+                        ),
+                    )[1],
+                )
+                for j, tc in enumerate(tf.test_cases)
+            ]
             report["questions"][tf.name] = {
                 "score": float(tf.score),
-                "cases": [{"name": str(r.test_case.name), "hidden": bool(r.test_case.hidden), "passed": bool(r.passed),
-                           "message": (r.message or "").strip()[-2000:]} for r in tf.test_case_results]}
+                "cases": [
+                    {
+                        "name": str(r.test_case.name),
+                        "hidden": bool(r.test_case.hidden),
+                        "passed": bool(r.passed),
+                        "message": (r.message or "").strip()[-2000:],
+                    }
+                    for r in tf.test_case_results
+                ],
+            }
     return report
 
 
@@ -292,12 +357,16 @@ def main(argv: list[str]) -> int:
     try:
         report = grade(Path(ag_zip), int(request_fd), int(response_fd))
     except MemoryError:
-        report = {"questions": {}, "cell_errors": [], "error": "the notebook's answers needed more memory than allowed"}
+        report = {
+            "questions": {},
+            "cell_errors": [],
+            "error": "the notebook's answers needed more memory than allowed",
+        }
     own, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
     report["cpu_seconds"] = own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
     data = json.dumps(report).encode()
     while data:
-        data = data[os.write(int(report_fd), data):]
+        data = data[os.write(int(report_fd), data) :]
     os.close(int(report_fd))
     return 0
 

@@ -91,11 +91,11 @@ def faults(autograders, tmp_path_factory):
     out = tmp_path_factory.mktemp("graded")
     make_hostile(solution, folder, out, victim, MARKER, MAXIMA,
                  explicit=[str(autograders[LESSON]["zip"]), str(autograders[LESSON]["zip"].parent)])
-    before = tree_hash(ROOT / "solutions", folder)
+    before = tree_hash(folder)  # solutions/ is edited by others while a batch runs: checked for the marks
     try:
         proc = run_grade(folder, out, "--autograder", str(autograders[LESSON]["zip"]), "--timeout", "600")
         time.sleep(4)  # the detached process writes 3 s after it starts, then every second
-        after = tree_hash(ROOT / "solutions", folder)
+        after = tree_hash(folder)
         planted = [t for t in hostile_targets(out, victim, MARKER) if "PWNED" in t and Path(t).exists()]
         survivors = marked_processes(MARKER)
     finally:
@@ -248,7 +248,11 @@ def test_hostile_submissions_gain_nothing(faults):
 def test_hostile_submissions_change_nothing_outside_their_sandbox(faults):
     out, _, seen = faults
     assert seen["planted"] == []  # no file in solutions/, build/, the repository or the venv's site-packages
-    assert seen["after"] == seen["before"]  # solutions/ and every submission, victim.txt included
+    assert seen["after"] == seen["before"]  # every submission, victim.txt included
+    # the hostile writes append "pwned" (and plant PWNED-* files): none reached solutions/ or build/
+    for top in (ROOT / "solutions", ROOT / "build"):
+        assert not [f for f in top.rglob("PWNED*")], top
+    assert not [f for f in (ROOT / "solutions").glob("*.ipynb") if b"pwned by" in f.read_bytes()]
     assert not list(Path(sysconfig.get_paths()["purelib"]).glob(f"PWNED-{MARKER}*"))
     assert "pwned" not in (out / "grades.csv").read_text()
     assert not any("pwned" in f.read_text() for f in (out / "feedback").glob("*.txt"))
@@ -422,9 +426,8 @@ def test_sandbox_keeps_a_virtual_environment_under_tmp_visible(tmp_path, monkeyp
 
 
 def test_the_hand_back_carries_plain_values_exactly():
-    import numpy as np
-
     import judge_codec as codec
+    import numpy as np
 
     value = {"a": [1, 2.5, None, True, "x", (3, float("nan"))], 7: np.arange(6, dtype="int32").reshape(2, 3),
              ("k", 1): {"nested": np.float32(0.25)}, "e": ...}
@@ -433,6 +436,12 @@ def test_the_hand_back_carries_plain_values_exactly():
     assert back[7].dtype == np.int32 and back[7].tolist() == [[0, 1, 2], [3, 4, 5]]
     assert float(back[("k", 1)]["nested"]) == 0.25 and back["e"] is Ellipsis
     assert isinstance(codec.decode(codec.encode(object())), codec.Unavailable)  # not data: not handed back
+    import keras
+
+    history = keras.callbacks.History()
+    history.history = {"loss": [1.0, 0.5]}
+    back = codec.decode(json_roundtrip(codec.encode(history)))  # an allow-listed class, rebuilt from data
+    assert type(back) is keras.callbacks.History and back.history == {"loss": [1.0, 0.5]}
 
 
 def json_roundtrip(data):
@@ -454,7 +463,8 @@ def test_the_hand_back_decoder_refuses_forgeries():
         {"t": "object", "cls": "os:system", "attrs": {}},                               # untrusted class
         {"t": "object", "cls": "builtins:eval", "attrs": {}},
         {"t": "object", "cls": "keras.src.saving.saving_lib:_load_state", "attrs": {}},
-        {"t": "object", "cls": "course_utils.data:Dataset", "attrs": {"_private": {"t": "none"}}},
+        {"t": "object", "cls": "course_utils.data:Dataset", "attrs": {"__class__": {"t": "none"}}},
+        {"t": "object", "cls": "keras.layers:Dense", "attrs": {}},  # Keras, but not a callback
         {"t": "pickle", "v": "gASVAAAAAAAAAAA="}, {"t": "int", "v": "9" * 100000}, {"t": "int", "v": "1", "x": 2},
         {"t": "exception", "cls": "__import__('os')", "msg": "x"}, {"t": "callable", "name": "f"},  # no stand-in here
         {"t": "model", "b64": "AAAA"},  # no folder for models: not accepted here
@@ -469,9 +479,8 @@ def test_the_hand_back_decoder_refuses_forgeries():
 def test_a_model_with_a_lambda_layer_is_not_loaded(tmp_path):
     import base64
 
-    import keras
-
     import judge_codec as codec
+    import keras
 
     model = keras.Sequential([keras.Input((2,)), keras.layers.Lambda(lambda x: x * 0 + 1)])
     data = codec.encode(model, tmpdir=str(tmp_path))
@@ -480,7 +489,7 @@ def test_a_model_with_a_lambda_layer_is_not_loaded(tmp_path):
         codec.decode(data, tmpdir=str(tmp_path))
     plain = codec.encode(keras.Sequential([keras.Input((2,)), keras.layers.Dense(3)]), tmpdir=str(tmp_path))
     assert isinstance(codec.decode(plain, tmpdir=str(tmp_path)), keras.Model)
-    with pytest.raises(Exception):
+    with pytest.raises(zipfile.BadZipFile):
         codec.decode({"t": "model", "b64": base64.b64encode(b"PK not a zip").decode()}, tmpdir=str(tmp_path))
 
 
@@ -550,10 +559,9 @@ def gradescope(autograders, tmp_path_factory):
     in a test). Submissions at the lesson's quick parameters, as every grading test here."""
     import json
 
+    import gradescope as gs
     import papermill as pm
     from _common import quick_parameters
-
-    import gradescope as gs
 
     ag_zip = gs.gradescope_zip(autograders[LESSON]["zip"], tmp_path_factory.mktemp("gradescope"))
     results = {}
@@ -609,3 +617,19 @@ def test_gradescope_run_gives_the_solution_full_marks_and_a_blank_notebook_zero(
         assert {t["name"] for t in tests} == set(QUESTIONS), results[name]
         assert results[name].get("score", sum(t["score"] for t in tests)) == pytest.approx(expected), (name, tests)
         assert sum(t["max_score"] for t in tests) == pytest.approx(21), (name, tests)
+
+
+def test_both_sandboxes_see_only_the_system_the_venv_and_course_utils():
+    """Neither the submission's sandbox nor the judge's binds / or the repository: only the system
+    folders, a few /etc files, the interpreter, the venv and course_utils; the judge alone gets the
+    autograder, as a read-only copy."""
+    worker = grade.sandbox_command(3, "x.ipynb", 4, 5, hidden=[ROOT])
+    judge = grade.judge_sandbox_command(6, 7, 8, hidden=[ROOT])
+    for cmd in (worker, judge):
+        binds = [cmd[i + 1] for i, arg in enumerate(cmd) if arg in ("--ro-bind", "--bind")]
+        assert "/" not in binds and str(ROOT) not in binds and str(ROOT / "solutions") not in binds, binds
+        assert all(b.startswith(("/usr", "/etc/", sys.base_prefix, sys.prefix, str(ROOT / "course_utils")))
+                   or Path(b).resolve() in (Path(sys.base_prefix).resolve(), Path(sys.prefix).resolve())
+                   for b in binds), binds
+        assert "--unshare-all" in cmd and "--die-with-parent" in cmd
+    assert "/tmp/judge/autograder.zip" in judge and not any("autograder" in a for a in worker), worker
