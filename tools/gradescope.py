@@ -34,8 +34,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import BUILD, ROOT  # noqa: E402
 
-PACKAGE_DIR = "course-utils"        # inside the zip, i.e. /autograder/source/course-utils
-PYTHON = "3.11"                     # the version the whole course is tested on
+PACKAGE_DIR = "course-utils"  # inside the zip, i.e. /autograder/source/course-utils
+PYTHON = "3.11"  # the version the whole course is tested on
 OTTER_EXTRAS = "[grading,plugins]"  # what otter assign's own environment.yml installs
 
 
@@ -51,8 +51,15 @@ def pins() -> list[str]:
 
 
 def environment_yml() -> str:
-    lines = ["name: otter-env", "channels:", "  - conda-forge", "dependencies:", f"  - python={PYTHON}", "  - pip",
-             "  - pip:"]
+    lines = [
+        "name: otter-env",
+        "channels:",
+        "  - conda-forge",
+        "dependencies:",
+        f"  - python={PYTHON}",
+        "  - pip",
+        "  - pip:",
+    ]
     lines += [f"      - {req}" for req in pins()]
     lines.append(f"      - /autograder/source/{PACKAGE_DIR}[course]")
     return "\n".join(lines) + "\n"
@@ -60,8 +67,11 @@ def environment_yml() -> str:
 
 def package_files() -> dict[str, Path]:
     """{path inside the zip: file} of the course_utils package as pip installs it."""
-    files = {f"{PACKAGE_DIR}/{name}": ROOT / name for name in ("pyproject.toml", "README.md", "LICENSE")
-             if (ROOT / name).exists()}
+    files = {
+        f"{PACKAGE_DIR}/{name}": ROOT / name
+        for name in ("pyproject.toml", "README.md", "LICENSE")
+        if (ROOT / name).exists()
+    }
     for f in sorted((ROOT / "course_utils").rglob("*")):
         if f.is_file() and "__pycache__" not in f.parts and f.suffix != ".pyc":
             files[f"{PACKAGE_DIR}/{f.relative_to(ROOT)}"] = f
@@ -74,8 +84,10 @@ def gradescope_zip(ag_zip: Path, out: Path) -> Path:
         names = z.namelist()
         config = next((n for n in names if n.endswith("otter_config.json")), None)
         if "run_autograder" not in names or config is None:
-            raise SystemExit(f"{ag_zip} is not an otter autograder zip (no run_autograder / otter_config.json): "
-                             "build it with `make autograder`.")
+            raise SystemExit(
+                f"{ag_zip} is not an otter autograder zip (no run_autograder / otter_config.json): "
+                "build it with `make autograder`."
+            )
         import json
 
         lesson = json.loads(z.read(config))["assignment_name"]
@@ -83,19 +95,27 @@ def gradescope_zip(ag_zip: Path, out: Path) -> Path:
         target = out / f"{lesson}-autograder.zip"
         with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as new:
             for info in z.infolist():
-                if info.filename in ("environment.yml", "requirements.txt") or info.filename.startswith(PACKAGE_DIR + "/"):
+                if info.filename in ("environment.yml", "requirements.txt") or info.filename.startswith(
+                    PACKAGE_DIR + "/"
+                ):
                     continue
                 new.writestr(info, z.read(info))
             new.writestr("environment.yml", environment_yml())
-            new.writestr("requirements.txt", "\n".join([*pins(), f"/autograder/source/{PACKAGE_DIR}[course]"]) + "\n")
+            new.writestr(
+                "requirements.txt", "\n".join([*pins(), f"/autograder/source/{PACKAGE_DIR}[course]"]) + "\n"
+            )
             for name, path in package_files().items():
                 new.write(path, name)
     return target
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("zips", nargs="*", type=Path, help="otter autograder zips (default: build/autograder/*.zip)")
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "zips", nargs="*", type=Path, help="otter autograder zips (default: build/autograder/*.zip)"
+    )
     parser.add_argument("--out", type=Path, default=BUILD / "autograder" / "gradescope")
     args = parser.parse_args(argv)
     zips = args.zips or sorted((BUILD / "autograder").glob("*.zip"))

@@ -182,16 +182,23 @@ def build_release(out: Path) -> Path:
     """Write the learner-facing course into ``out`` (see the module's doc); return it."""
     if out.exists():
         if not (out / MARKER).exists():
-            raise SystemExit(f"{out} exists and was not made by tools/release.py (no {MARKER} in it): move it away "
-                             "or choose another folder with --out.")
+            raise SystemExit(
+                f"{out} exists and was not made by tools/release.py (no {MARKER} in it): move it away "
+                "or choose another folder with --out."
+            )
         shutil.rmtree(out)
     out.mkdir(parents=True)
-    (out / MARKER).write_text("Built by tools/release.py; rebuilt from scratch on every run.\n", encoding="utf-8")
+    (out / MARKER).write_text(
+        "Built by tools/release.py; rebuilt from scratch on every run.\n", encoding="utf-8"
+    )
     (out / "notebooks").mkdir()
     for nb in lesson_notebooks(NOTEBOOKS):
         shutil.copyfile(nb, out / "notebooks" / nb.name)
-    shutil.copytree(ROOT / "course_utils", out / "course_utils",
-                    ignore=shutil.ignore_patterns("__pycache__", "*.pyc", ".ipynb_checkpoints"))
+    shutil.copytree(
+        ROOT / "course_utils",
+        out / "course_utils",
+        ignore=shutil.ignore_patterns("__pycache__", "*.pyc", ".ipynb_checkpoints"),
+    )
     for name in ("pyproject.toml", "LICENSE"):
         if (ROOT / name).exists():
             shutil.copyfile(ROOT / name, out / name)
@@ -200,14 +207,19 @@ def build_release(out: Path) -> Path:
     found = leaks(out)
     if found:
         shutil.rmtree(out)
-        raise SystemExit("The release would leak the answer-key side, so it was not built:\n  " + "\n  ".join(found[:30])
-                         + "\nRegenerate the learner notebooks (make notebooks) and check solutions/ for solution "
-                         "code outside its BEGIN/END SOLUTION markers.")
+        raise SystemExit(
+            "The release would leak the answer-key side, so it was not built:\n  "
+            + "\n  ".join(found[:30])
+            + "\nRegenerate the learner notebooks (make notebooks) and check solutions/ for solution "
+            "code outside its BEGIN/END SOLUTION markers."
+        )
     return out
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--out", type=Path, default=BUILD / "release", help="default: build/release")
     args = parser.parse_args(argv)
     try:
@@ -216,8 +228,10 @@ def main(argv: list[str] | None = None) -> int:
         print(exc, file=sys.stderr)
         return 1 if "leak" in str(exc) else 2
     files = sum(1 for p in out.rglob("*") if p.is_file())
-    print(f"Wrote the learner release to {out} ({files} files; no solution, hidden test or answer key in it). "
-          "Publish this folder to a graded class, not the repository.")
+    print(
+        f"Wrote the learner release to {out} ({files} files; no solution, hidden test or answer key in it). "
+        "Publish this folder to a graded class, not the repository."
+    )
     return 0
 
 
