@@ -6,6 +6,7 @@ check-jsonschema (`--builtin-schema vendor.github-workflows`)."""
 
 from __future__ import annotations
 
+import os
 import re
 import shlex
 import subprocess
@@ -196,3 +197,25 @@ def test_nbstripout_leaves_the_committed_notebooks_unchanged(tmp_path):
     changed = [str(p.relative_to(REPO)) for p, c in zip(notebooks, copies)
                if c.read_bytes() != p.read_bytes()]
     assert changed == []
+
+
+# ---- Binder ------------------------------------------------------------------------------------
+
+def test_binder_environment_provides_the_root_environments_python_and_pip():
+    binder = yaml.safe_load((REPO / "binder" / "environment.yml").read_text())
+    root = yaml.safe_load((REPO / "environment.yml").read_text())
+    python = [d for d in root["dependencies"] if isinstance(d, str) and d.startswith("python")]
+    assert python and python[0] in binder["dependencies"]
+    assert "pip" in binder["dependencies"]
+    # repo2docker installs this file before the repository is copied: nothing may point at it
+    assert not any(isinstance(d, dict) for d in binder["dependencies"]), binder
+
+
+def test_binder_post_build_installs_the_package_and_the_lab_settings():
+    post = REPO / "binder" / "postBuild"
+    assert os.access(post, os.X_OK), "binder/postBuild must be executable"
+    text = post.read_text()
+    assert 'pip install --no-cache-dir -e ".[course]"' in text
+    assert "tools/lab/overrides.json" in text and (REPO / "tools" / "lab" / "overrides.json").exists()
+    proc = subprocess.run(["bash", "-n", str(post)], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
