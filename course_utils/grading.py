@@ -183,9 +183,7 @@ def expect_number(name: str, value: Any) -> float:
     return number
 
 
-def expect_close(
-    name: str, value: Any, expected: float, *, tol: float = 1e-6, hint: str = ""
-) -> None:
+def expect_close(name: str, value: Any, expected: float, *, tol: float = 1e-6, hint: str = "") -> None:
     """Asserts ``value`` is a number within ``tol`` of ``expected``.
 
     Args:
@@ -244,8 +242,6 @@ def expect_choice(name: str, value: Any, choices: Iterable[str]) -> str:
         if value.strip().lower() == option.lower():
             return option
     raise AssertionError(f"{name} is {value!r}, which is not one of {options}.")
-
-
 
 
 # ---- helpers for the capstone (lesson 09): arrays, step-by-step values, thresholds, dicts, layers ----
@@ -420,16 +416,16 @@ def expect_at_least(name: str, value: Any, threshold: float, *, hint: str = "") 
     return got
 
 
-
 def _expect_a_filled_dict(name: str, mapping: Any, wanted: list[Any]) -> None:
     """Raises the learner-facing message when ``mapping`` is unanswered, not a dict, or empty."""
     expect_answered(name, mapping, f"a dict with the keys {wanted}")
     if not isinstance(mapping, dict):
         raise AssertionError(
-            f"{name} should be a dict with the keys {wanted}; it is {type(mapping).__name__} {_short(mapping)}."
+            f"{name} should be a dict with the keys {wanted}; it is {type(mapping).__name__} {_short(mapping)}."  # noqa: E501
         )
     if not mapping and wanted:
         raise AssertionError(f"{name} is still empty: fill it in (it needs the keys {wanted}).")
+
 
 def expect_keys(name: str, mapping: Any, keys: Iterable[Any]) -> dict[Any, Any]:
     """Asserts that ``mapping`` is a dict with exactly ``keys``; names missing and extra keys.
@@ -542,8 +538,11 @@ def expect_each(
     extra = [k for k in mapping if k not in wanted] if exact else []
     if missing or extra:
         parts = ([f"missing {missing}"] if missing else []) + ([f"unexpected {extra}"] if extra else [])
-        problems.append(f"{name} should have exactly the keys {wanted}: {'; '.join(parts)}."
-                        if exact else f"{name} lacks the keys {missing}.")
+        problems.append(
+            f"{name} should have exactly the keys {wanted}: {'; '.join(parts)}."
+            if exact
+            else f"{name} lacks the keys {missing}."
+        )
     results: dict[Any, Any] = {}
     for key in present:
         label = f"{name}[{key!r}]"
@@ -586,17 +585,19 @@ def expect_choices(
     {'c1': 'b', 'c2': 'a'}
     """
     per_key = isinstance(choices, Mapping)
-    options = {k: list(v) for k, v in choices.items()} if per_key else list(choices)
+    options_of: dict[Any, list[str]] = (
+        {k: list(v) for k, v in choices.items()} if isinstance(choices, Mapping) else {})
+    shared: list[str] = [] if isinstance(choices, Mapping) else list(choices)
     if keys is None:
         if not per_key:
             raise TypeError("expect_choices needs `keys` when `choices` is a single list")
-        keys = list(options)
+        keys = list(options_of)
     wanted = list(keys)
     key_of = {f"{name}[{k!r}]": k for k in wanted}
-    what = (lambda key: _choice_what(options[key])) if per_key else _choice_what(options)
+    what = (lambda key: _choice_what(options_of[key])) if per_key else _choice_what(shared)
 
     def check(label: str, value: Any) -> str:
-        return expect_choice(label, value, options[key_of[label]] if per_key else options)
+        return expect_choice(label, value, options_of[key_of[label]] if per_key else shared)
 
     return expect_each(name, mapping, wanted, check, what=what, exact=exact)
 
@@ -729,8 +730,11 @@ def _describe_failure(
     if learner is None and not isinstance(exc, AssertionError):
         arguments = {k: v for k, v in _test_arguments(exc, test_path).items() if k != "env"}
         unanswered = [not_answered(f"`{k}`") for k, v in arguments.items() if v is Ellipsis]
-        undefined = [f"`{k}` is not defined yet: run the cell that defines it, then check again."
-                     for k in arguments if user_globals is not None and k not in user_globals]
+        undefined = [
+            f"`{k}` is not defined yet: run the cell that defines it, then check again."
+            for k in arguments
+            if user_globals is not None and k not in user_globals
+        ]
         if unanswered or undefined:
             return " ".join(unanswered + undefined)
     if isinstance(exc, AssertionError) and learner is None:
@@ -739,11 +743,16 @@ def _describe_failure(
     detail = str(exc).strip()
     head = f"{type(exc).__name__}: {detail}" if detail else type(exc).__name__
     if learner is not None:
-        where = "your code" if learner.f_code.co_name in ("<module>", "<lambda>") else (
-            f"your function `{learner.f_code.co_name}`")
+        where = (
+            "your code"
+            if learner.f_code.co_name in ("<module>", "<lambda>")
+            else (f"your function `{learner.f_code.co_name}`")
+        )
         return f"{head} (raised inside {where}). Fix the error, re-run its cell, then check again."
-    return (f"{head} (raised while the test was using your answer). Check that your answer has the "
-            "type and shape the exercise asks for, re-run its cell, then check again.")
+    return (
+        f"{head} (raised while the test was using your answer). Check that your answer has the "
+        "type and shape the exercise asks for, re-run its cell, then check again."
+    )
 
 
 def _message_from_otter(message: str | None) -> str:
@@ -755,7 +764,7 @@ def _message_from_otter(message: str | None) -> str:
         lines = lines[2:]  # the header and the one source line otter quotes (context 0)
     text = "\n".join(lines).strip()
     if text.startswith("AssertionError: ") or text == "AssertionError":
-        text = text[len("AssertionError: "):].strip()
+        text = text[len("AssertionError: ") :].strip()
     return text or "A test failed without saying why (its check has no message)."
 
 
@@ -854,8 +863,11 @@ class CheckResult:
 
     def _success_messages(self, public_only: bool) -> list[str]:
         results, _ = self._cases(public_only)
-        return [r.test_case.success_message for r in results
-                if r.passed and getattr(r.test_case, "success_message", None)]
+        return [
+            r.test_case.success_message
+            for r in results
+            if r.passed and getattr(r.test_case, "success_message", None)
+        ]
 
     def messages(self, public_only: bool = False) -> list[str]:
         """The messages shown under the verdict, in order; one message failed by several tests once."""
@@ -884,8 +896,10 @@ class CheckResult:
             f'<div style="{_WRAP_STYLE} font-weight: bold; color: {color}; margin: 0 0 0.4em 0;">'
             f"{_html_text(self.verdict())}</div>",
         ]
-        block = (f'<div style="{_WRAP_STYLE} margin: 0 0 0.5em 0; padding: 0.1em 0 0.1em 0.7em; '
-                 'border-left: 3px solid {};">{}</div>')
+        block = (
+            f'<div style="{_WRAP_STYLE} margin: 0 0 0.5em 0; padding: 0.1em 0 0.1em 0.7em; '
+            'border-left: 3px solid {};">{}</div>'
+        )
         for message in self.messages():
             parts.append(block.format(color, _html_text(message)))
         parts.append("</div>")
@@ -910,8 +924,13 @@ def _wrap_text(text: str, width: int = _TEXT_WIDTH) -> str:
         stripped = line.lstrip(" ")
         lead = line[: len(line) - len(stripped)]
         hang = lead + ("  " if stripped.startswith(("- ", "\u2022 ")) else "")
-        out.append(textwrap.fill(line, width=width, subsequent_indent=hang, break_long_words=False,
-                                 break_on_hyphens=False) if line.strip() else "")
+        out.append(
+            textwrap.fill(
+                line, width=width, subsequent_indent=hang, break_long_words=False, break_on_hyphens=False
+            )
+            if line.strip()
+            else ""
+        )
     return "\n".join(out)
 
 

@@ -86,21 +86,23 @@ if __name__ != "__main__" or sys.argv[1:2] != ["--worker"]:  # the sandboxed wor
     )
 
 DEFAULT_TIMEOUT = 600
-MEMORY_LIMIT = 4 << 30        # bytes of address space per process of a submission
+MEMORY_LIMIT = 4 << 30  # bytes of address space per process of a submission
 PROCESS_LIMIT = 256
-FILE_SIZE_LIMIT = 200 << 20   # bytes, the largest file a submission may write
-RESULT_CAP = 4 << 20          # bytes read from the judge's report pipe
-HANDBACK_CAP = 192 << 20     # bytes of one answer the sandbox hands back to the judge
-LOG_CAP = 64 << 10            # bytes of the worker's output kept (its tail)
-FEEDBACK_CAP = 20_000         # characters per feedback file
-TMP_SIZE = 2 << 30            # bytes: the sandbox's private /tmp (its only writable place, in memory)
+FILE_SIZE_LIMIT = 200 << 20  # bytes, the largest file a submission may write
+RESULT_CAP = 4 << 20  # bytes read from the judge's report pipe
+HANDBACK_CAP = 192 << 20  # bytes of one answer the sandbox hands back to the judge
+LOG_CAP = 64 << 10  # bytes of the worker's output kept (its tail)
+FEEDBACK_CAP = 20_000  # characters per feedback file
+TMP_SIZE = 2 << 30  # bytes: the sandbox's private /tmp (its only writable place, in memory)
 # The processes of every submission being graded, so that an interrupted batch (Ctrl-C, SIGTERM)
 # kills them all, whichever thread started them; once STOPPING is set, no thread starts new ones.
 RUNNING: set[tuple[subprocess.Popen, bool]] = set()
 RUNNING_LOCK = threading.Lock()
 STOPPING = threading.Event()
-SANDBOX_HELP = ("Install it (Debian/Ubuntu: apt-get install bubblewrap) and make sure it can create namespaces, "
-                "or pass --unsafe-no-sandbox to grade without one (learner code then runs with your rights).")
+SANDBOX_HELP = (
+    "Install it (Debian/Ubuntu: apt-get install bubblewrap) and make sure it can create namespaces, "
+    "or pass --unsafe-no-sandbox to grade without one (learner code then runs with your rights)."
+)
 
 
 # ---- the worker: runs inside the per-submission subprocess ---------------------------------------
@@ -113,8 +115,12 @@ def worker(notebook: str, request_fd: str, response_fd: str, cpu_seconds: str) -
     under resource limits that the kernel inherits; holds no test and no answer key."""
     import resource
 
-    for limit, value in ((resource.RLIMIT_AS, MEMORY_LIMIT), (resource.RLIMIT_NPROC, PROCESS_LIMIT),
-                         (resource.RLIMIT_FSIZE, FILE_SIZE_LIMIT), (resource.RLIMIT_CPU, int(float(cpu_seconds)))):
+    for limit, value in (
+        (resource.RLIMIT_AS, MEMORY_LIMIT),
+        (resource.RLIMIT_NPROC, PROCESS_LIMIT),
+        (resource.RLIMIT_FSIZE, FILE_SIZE_LIMIT),
+        (resource.RLIMIT_CPU, int(float(cpu_seconds))),
+    ):
         try:
             resource.setrlimit(limit, (value, value))
         except (ValueError, OSError):
@@ -131,8 +137,13 @@ def worker(notebook: str, request_fd: str, response_fd: str, cpu_seconds: str) -
     path = Path(notebook)
     nb = nbformat.read(path, as_version=4)
     kernel = (nb.metadata.get("kernelspec") or {}).get("name") or "python3"
-    client = NotebookClient(nb, timeout=None, allow_errors=True, kernel_name=kernel,
-                            resources={"metadata": {"path": str(path.parent)}})
+    client = NotebookClient(
+        nb,
+        timeout=None,
+        allow_errors=True,
+        kernel_name=kernel,
+        resources={"metadata": {"path": str(path.parent)}},
+    )
     exchange = Path(tempfile.mkdtemp(prefix="handback-"))
     with client.setup_kernel():
         error = None
@@ -147,9 +158,14 @@ def worker(notebook: str, request_fd: str, response_fd: str, cpu_seconds: str) -
             for output in cell.get("outputs", []) if cell.cell_type == "code" else []:
                 if output.get("output_type") == "error" and len(cell_errors) < 50:
                     first = cell.source.strip().splitlines()[:1]
-                    cell_errors.append({"cell": index, "ename": str(output.get("ename", ""))[:100],
-                                        "evalue": str(output.get("evalue", ""))[:300],
-                                        "first_line": first[0][:80] if first else ""})
+                    cell_errors.append(
+                        {
+                            "cell": index,
+                            "ename": str(output.get("ename", ""))[:100],
+                            "evalue": str(output.get("evalue", ""))[:300],
+                            "first_line": first[0][:80] if first else "",
+                        }
+                    )
         codec.write_frame(resp, {"type": "executed", "cell_errors": cell_errors, "error": error})
         if error is not None:
             return 0
@@ -158,7 +174,8 @@ def worker(notebook: str, request_fd: str, response_fd: str, cpu_seconds: str) -
             f"def __course_grading_serve__(request, response, _source={source!r}):\n"
             "    namespace = {}\n"
             "    exec(compile(open(_source).read(), _source, 'exec'), namespace)\n"
-            "    namespace['serve'](request, response, globals())\n")
+            "    namespace['serve'](request, response, globals())\n"
+        )
         nb.cells.append(setup)  # nbclient stores each executed cell in the notebook
         client.execute_cell(setup, len(nb.cells) - 1)
         count = 0
@@ -170,9 +187,14 @@ def worker(notebook: str, request_fd: str, response_fd: str, cpu_seconds: str) -
             if not isinstance(request, dict) or request.get("op") not in ("values", "calls"):
                 return 0
             count += 1
-            request_path, response_path = exchange / f"request-{count}.json", exchange / f"response-{count}.json"
+            request_path, response_path = (
+                exchange / f"request-{count}.json",
+                exchange / f"response-{count}.json",
+            )
             request_path.write_text(json.dumps(request), encoding="utf-8")
-            cell = nbformat.v4.new_code_cell(f"__course_grading_serve__({str(request_path)!r}, {str(response_path)!r})")
+            cell = nbformat.v4.new_code_cell(
+                f"__course_grading_serve__({str(request_path)!r}, {str(response_path)!r})"
+            )
             reply: dict[str, Any] = {"type": "response"}
             try:
                 nb.cells.append(cell)
@@ -201,7 +223,9 @@ def resolve_lesson(arg: str | None, files: list[Path]) -> str:
     if arg:
         matches = [k for k in known if k == arg or k.startswith(arg)]
         if len(matches) != 1:
-            raise SystemExit(f"--lesson {arg!r} matches {matches or 'no lesson'}; lessons: {', '.join(known)}")
+            raise SystemExit(
+                f"--lesson {arg!r} matches {matches or 'no lesson'}; lessons: {', '.join(known)}"
+            )
         return matches[0]
     names = collections.Counter()
     for f in files:
@@ -212,8 +236,10 @@ def resolve_lesson(arg: str | None, files: list[Path]) -> str:
         if name in known:
             names[name] += 1
     if not names:
-        raise SystemExit("Could not tell which lesson these submissions belong to (no notebook names one in its "
-                         "metadata). Pass it: --lesson 09 (make grade ... LESSON=09).")
+        raise SystemExit(
+            "Could not tell which lesson these submissions belong to (no notebook names one in its "
+            "metadata). Pass it: --lesson 09 (make grade ... LESSON=09)."
+        )
     return names.most_common(1)[0][0]
 
 
@@ -259,7 +285,9 @@ def prepare(source: Path, lesson: str, dest: Path, params: dict | None) -> tuple
     if name and name != lesson:
         return f"wrong lesson ({name})", [f"This notebook is lesson {name}; this batch grades {lesson}."]
     otter_meta["assignment_name"] = lesson
-    nb.metadata.setdefault("kernelspec", {"display_name": "Python 3", "language": "python", "name": "python3"})
+    nb.metadata.setdefault(
+        "kernelspec", {"display_name": "Python 3", "language": "python", "name": "python3"}
+    )
     nbformat.write(nb, dest)
     if params is not None:
         import papermill as pm
@@ -267,8 +295,14 @@ def prepare(source: Path, lesson: str, dest: Path, params: dict | None) -> tuple
         if not any("parameters" in c.get("metadata", {}).get("tags", []) for c in nb.cells):
             notes.append("No cell is tagged `parameters`: graded with the notebook's own parameter values.")
         else:
-            pm.execute_notebook(str(dest), str(dest), parameters=params, prepare_only=True, progress_bar=False,
-                                log_output=False)
+            pm.execute_notebook(
+                str(dest),
+                str(dest),
+                parameters=params,
+                prepare_only=True,
+                progress_bar=False,
+                log_output=False,
+            )
             notes.append(f"Graded at the quick parameters {params}.")
     return None, notes
 
@@ -305,6 +339,7 @@ class Invalid(ValueError):
 def validate_report(report: Any, questions: dict[str, float]) -> dict[str, Any]:
     """The worker's report, checked: exactly the autograder's questions, each score a finite number
     between 0 and that question's points, well-formed test cases and cell errors. Raises Invalid."""
+
     def text(value: Any, where: str) -> str:
         if not isinstance(value, str):
             raise Invalid(f"{where} is not text")
@@ -355,20 +390,53 @@ def sandbox_available() -> str | None:
     bwrap = shutil.which("bwrap")
     if bwrap is None:
         return "bubblewrap (bwrap) is not installed"
-    probe = subprocess.run([bwrap, "--unshare-all", "--die-with-parent", "--new-session", "--ro-bind", "/", "/",
-                            "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp", "true"],
-                           capture_output=True, text=True, timeout=60)
+    probe = subprocess.run(
+        [
+            bwrap,
+            "--unshare-all",
+            "--die-with-parent",
+            "--new-session",
+            "--ro-bind",
+            "/",
+            "/",
+            "--proc",
+            "/proc",
+            "--dev",
+            "/dev",
+            "--tmpfs",
+            "/tmp",
+            "true",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     if probe.returncode != 0:
         return f"bwrap cannot create a sandbox here: {(probe.stderr or '').strip()[:200]}"
     return None
 
 
 SYSTEM_DIRS = ("/usr", "/bin", "/lib", "/lib32", "/lib64", "/libx32", "/sbin")
-SYSTEM_ETC = ("passwd", "group", "nsswitch.conf", "hosts", "ld.so.cache", "ld.so.conf", "ld.so.conf.d", "localtime",
-              "ssl", "ca-certificates", "fonts", "mime.types", "alternatives")
+SYSTEM_ETC = (
+    "passwd",
+    "group",
+    "nsswitch.conf",
+    "hosts",
+    "ld.so.cache",
+    "ld.so.conf",
+    "ld.so.conf.d",
+    "localtime",
+    "ssl",
+    "ca-certificates",
+    "fonts",
+    "mime.types",
+    "alternatives",
+)
 
 
-def sandbox_command(notebook_fd: int, notebook: str, grader_fd: int, codec_fd: int, hidden: list[Path]) -> list[str]:
+def sandbox_command(
+    notebook_fd: int, notebook: str, grader_fd: int, codec_fd: int, hidden: list[Path]
+) -> list[str]:
     """The bwrap command line. The sandbox sees only what it needs, read-only: the system's
     programs and libraries (/usr and its links, a few files of /etc), the interpreter, the venv and
     course_utils; nothing else of the host (no repository, no solutions/, no autograder, no other
@@ -377,10 +445,25 @@ def sandbox_command(notebook_fd: int, notebook: str, grader_fd: int, codec_fd: i
     /tmp/submission, a copy of the notebook; the worker's code (grade.py, judge_codec.py) is at
     /tmp/grader, read-only. No test file, no answer key is ever inside."""
     return _sandbox_base(hidden) + [
-        "--dir", "/tmp/home", "--dir", "/tmp/submission", "--dir", "/tmp/grader",
-        "--file", str(notebook_fd), f"/tmp/submission/{notebook}",
-        "--ro-bind-data", str(grader_fd), "/tmp/grader/grade.py",
-        "--ro-bind-data", str(codec_fd), "/tmp/grader/judge_codec.py", "--chdir", "/tmp/submission", "--"]
+        "--dir",
+        "/tmp/home",
+        "--dir",
+        "/tmp/submission",
+        "--dir",
+        "/tmp/grader",
+        "--file",
+        str(notebook_fd),
+        f"/tmp/submission/{notebook}",
+        "--ro-bind-data",
+        str(grader_fd),
+        "/tmp/grader/grade.py",
+        "--ro-bind-data",
+        str(codec_fd),
+        "/tmp/grader/judge_codec.py",
+        "--chdir",
+        "/tmp/submission",
+        "--",
+    ]
 
 
 def judge_sandbox_command(judge_fd: int, codec_fd: int, zip_fd: int, hidden: list[Path]) -> list[str]:
@@ -389,10 +472,23 @@ def judge_sandbox_command(judge_fd: int, codec_fd: int, zip_fd: int, hidden: lis
     /tmp, and read-only copies of its code (/tmp/judge/) and of the autograder (/tmp/judge/
     autograder.zip). It shares nothing with the submission's sandbox but the two pipes."""
     return _sandbox_base(hidden) + [
-        "--dir", "/tmp/home", "--dir", "/tmp/judge",
-        "--ro-bind-data", str(judge_fd), "/tmp/judge/judge.py",
-        "--ro-bind-data", str(codec_fd), "/tmp/judge/judge_codec.py",
-        "--ro-bind-data", str(zip_fd), "/tmp/judge/autograder.zip", "--chdir", "/tmp/home", "--"]
+        "--dir",
+        "/tmp/home",
+        "--dir",
+        "/tmp/judge",
+        "--ro-bind-data",
+        str(judge_fd),
+        "/tmp/judge/judge.py",
+        "--ro-bind-data",
+        str(codec_fd),
+        "/tmp/judge/judge_codec.py",
+        "--ro-bind-data",
+        str(zip_fd),
+        "/tmp/judge/autograder.zip",
+        "--chdir",
+        "/tmp/home",
+        "--",
+    ]
 
 
 def _sandbox_base(hidden: list[Path]) -> list[str]:
@@ -414,7 +510,9 @@ def _sandbox_base(hidden: list[Path]) -> list[str]:
         if folder.exists() and not any(b == folder or b in folder.parents for b in bound):
             cmd += ["--ro-bind", str(folder), str(folder)]
             bound.append(folder)
-    for folder in sorted({p.resolve() for p in hidden if p.exists() and p.is_dir()}, key=lambda p: len(p.parts)):
+    for folder in sorted(
+        {p.resolve() for p in hidden if p.exists() and p.is_dir()}, key=lambda p: len(p.parts)
+    ):
         inside = any(b in folder.parents for b in bound)
         if inside and not any(folder == v or folder in v.parents for v in visible):
             cmd += ["--size", str(1 << 20), "--tmpfs", str(folder)]
@@ -435,7 +533,7 @@ class _Reader(threading.Thread):
                 self.data += chunk
                 if len(self.data) > self.cap:
                     self.overflow = True
-                    self.data = self.data[:self.cap] if self.keep == "head" else self.data[-self.cap:]
+                    self.data = self.data[: self.cap] if self.keep == "head" else self.data[-self.cap :]
         except OSError:
             pass
         finally:
@@ -458,8 +556,16 @@ def kill_sandbox(proc: subprocess.Popen, sandboxed: bool) -> None:
         pass
 
 
-def grade_one(source: Path, lesson: str, ag_zip: Path, params: dict | None, timeout: float,
-              questions: dict[str, float], sandboxed: bool, hidden: list[Path]) -> dict[str, Any]:
+def grade_one(
+    source: Path,
+    lesson: str,
+    ag_zip: Path,
+    params: dict | None,
+    timeout: float,
+    questions: dict[str, float],
+    sandboxed: bool,
+    hidden: list[Path],
+) -> dict[str, Any]:
     """Grade one submission in a fresh temporary folder and sandbox."""
     import resource
 
@@ -491,12 +597,16 @@ def grade_one(source: Path, lesson: str, ag_zip: Path, params: dict | None, time
             shutil.copyfile(here / name, grader_dir / name)
         inputs = []  # files handed to bwrap, which copies them into the sandbox
         cpu_limit = int(timeout * (os.cpu_count() or 1) + 60)
-        env = {"PATH": str(Path(sys.executable).parent) + os.pathsep + "/usr/local/bin:/usr/bin:/bin",
-               "LANG": os.environ.get("LANG", "C.UTF-8"), "MPLBACKEND": "Agg", "TF_CPP_MIN_LOG_LEVEL": "2",
-               "PYTHONDONTWRITEBYTECODE": "1"}
-        request_r, request_w = os.pipe()    # judge -> sandbox: what to hand back
+        env = {
+            "PATH": str(Path(sys.executable).parent) + os.pathsep + "/usr/local/bin:/usr/bin:/bin",
+            "LANG": os.environ.get("LANG", "C.UTF-8"),
+            "MPLBACKEND": "Agg",
+            "TF_CPP_MIN_LOG_LEVEL": "2",
+            "PYTHONDONTWRITEBYTECODE": "1",
+        }
+        request_r, request_w = os.pipe()  # judge -> sandbox: what to hand back
         response_r, response_w = os.pipe()  # sandbox -> judge: data only
-        report_r, report_w = os.pipe()      # judge -> this batch: the scores
+        report_r, report_w = os.pipe()  # judge -> this batch: the scores
         log_r, log_w = os.pipe()
         judge_args = [str(request_w), str(response_r), str(report_w), str(cpu_limit)]
         if sandboxed:
@@ -504,10 +614,20 @@ def grade_one(source: Path, lesson: str, ag_zip: Path, params: dict | None, time
             inputs = [os.open(grader_dir / name, os.O_RDONLY) for name in ("grade.py", "judge_codec.py")]
             inputs.insert(0, os.open(notebook, os.O_RDONLY))
             cmd = sandbox_command(inputs[0], notebook.name, inputs[1], inputs[2], hidden) + [
-                sys.executable, "/tmp/grader/grade.py", "--worker", f"/tmp/submission/{notebook.name}"]
-            judge_inputs = [os.open(path, os.O_RDONLY) for path in (here / "judge.py", here / "judge_codec.py", ag_zip)]
+                sys.executable,
+                "/tmp/grader/grade.py",
+                "--worker",
+                f"/tmp/submission/{notebook.name}",
+            ]
+            judge_inputs = [
+                os.open(path, os.O_RDONLY) for path in (here / "judge.py", here / "judge_codec.py", ag_zip)
+            ]
             judge_cmd = judge_sandbox_command(*judge_inputs, hidden) + [
-                sys.executable, "/tmp/judge/judge.py", "/tmp/judge/autograder.zip", *judge_args]
+                sys.executable,
+                "/tmp/judge/judge.py",
+                "/tmp/judge/autograder.zip",
+                *judge_args,
+            ]
             judge_env = {**env}
         else:
             tmp = workdir / "tmp"
@@ -521,12 +641,26 @@ def grade_one(source: Path, lesson: str, ag_zip: Path, params: dict | None, time
             RUNNING_LOCK.acquire()
             if STOPPING.is_set():
                 raise KeyboardInterrupt
-            proc = subprocess.Popen(cmd + [str(request_r), str(response_w), str(cpu_limit)], cwd=work, env=env,
-                                    stdin=subprocess.DEVNULL, stdout=log_w, stderr=log_w,
-                                    pass_fds=(request_r, response_w, *inputs), start_new_session=True)
-            judge = subprocess.Popen(judge_cmd, cwd=workdir, env=judge_env, stdin=subprocess.DEVNULL, stdout=log_w,
-                                     stderr=log_w, pass_fds=(request_w, response_r, report_w, *judge_inputs),
-                                     start_new_session=True)
+            proc = subprocess.Popen(
+                cmd + [str(request_r), str(response_w), str(cpu_limit)],
+                cwd=work,
+                env=env,
+                stdin=subprocess.DEVNULL,
+                stdout=log_w,
+                stderr=log_w,
+                pass_fds=(request_r, response_w, *inputs),
+                start_new_session=True,
+            )
+            judge = subprocess.Popen(
+                judge_cmd,
+                cwd=workdir,
+                env=judge_env,
+                stdin=subprocess.DEVNULL,
+                stdout=log_w,
+                stderr=log_w,
+                pass_fds=(request_w, response_r, report_w, *judge_inputs),
+                start_new_session=True,
+            )
         finally:
             RUNNING.update(x for x in ((proc, sandboxed), (judge, sandboxed)) if x[0] is not None)
             RUNNING_LOCK.release()
@@ -539,8 +673,10 @@ def grade_one(source: Path, lesson: str, ag_zip: Path, params: dict | None, time
             kill_sandbox(proc, sandboxed)
             kill_sandbox(judge, sandboxed)
             row["status"] = f"timeout (> {timeout:g} s)"
-            row["notes"].append(f"Still running after {timeout:g} s, so it was stopped: an infinite loop, or far "
-                                "more training than the exercise asks for. Nothing after that point was graded.")
+            row["notes"].append(
+                f"Still running after {timeout:g} s, so it was stopped: an infinite loop, or far "
+                "more training than the exercise asks for. Nothing after that point was graded."
+            )
         kill_sandbox(proc, sandboxed)  # the judge is done: the sandbox, and everything in it, goes
         result.join(timeout=10)
         log.join(timeout=10)
@@ -549,8 +685,10 @@ def grade_one(source: Path, lesson: str, ag_zip: Path, params: dict | None, time
             return row
         if judge.returncode != 0 or result.is_alive():
             row["status"] = f"error: the judge failed (exit status {judge.returncode})"
-            row["notes"].append("The trusted process that computes the scores did not finish normally, so no score "
-                                "counts; the end of its log is below. This is a grader problem: please report it.")
+            row["notes"].append(
+                "The trusted process that computes the scores did not finish normally, so no score "
+                "counts; the end of its log is below. This is a grader problem: please report it."
+            )
             return row
         try:
             if result.overflow:
@@ -558,7 +696,9 @@ def grade_one(source: Path, lesson: str, ag_zip: Path, params: dict | None, time
             report = validate_report(json.loads(bytes(result.data).decode()), questions)
         except (ValueError, UnicodeDecodeError) as exc:  # Invalid, JSON errors, extra data ...
             row["status"] = "invalid result"
-            row["notes"].append(f"The grader's report failed validation ({str(exc)[:150]}), so no score counts.")
+            row["notes"].append(
+                f"The grader's report failed validation ({str(exc)[:150]}), so no score counts."
+            )
             return row
         row["questions"], row["cell_errors"] = report["questions"], report["cell_errors"]
         row["reported_cpu"] = float(report.get("cpu_seconds", 0.0))  # informational only
@@ -573,7 +713,9 @@ def grade_one(source: Path, lesson: str, ag_zip: Path, params: dict | None, time
             RUNNING.difference_update({(proc, sandboxed), (judge, sandboxed)})
         row["seconds"] = round(time.perf_counter() - start, 1)
         usage = resource.getrusage(resource.RUSAGE_CHILDREN)  # the judge and the worker, once reaped
-        row["cpu_seconds"] = round(max(usage.ru_utime + usage.ru_stime - cpu_before, row.get("reported_cpu", 0.0)), 1)
+        row["cpu_seconds"] = round(
+            max(usage.ru_utime + usage.ru_stime - cpu_before, row.get("reported_cpu", 0.0)), 1
+        )
         shutil.rmtree(workdir, ignore_errors=True)
 
 
@@ -595,7 +737,9 @@ def explain(error: str) -> str:
     text = " ".join(error.split())
     if "DeadKernelError" in text or "Kernel died" in text:
         return "the kernel died (the notebook exited or crashed Python)"
-    if any(k in text for k in ("FileNotFoundError", "No such file", "EOFError", "Ran out of input", "pickle")):
+    if any(
+        k in text for k in ("FileNotFoundError", "No such file", "EOFError", "Ran out of input", "pickle")
+    ):
         return f"no grading results: the notebook deleted or broke the grading files ({text[:80]})"
     return text[:160]
 
@@ -639,10 +783,16 @@ def redact(text: str, secrets: set[str]) -> str:
     return "\n".join(out)
 
 
-def feedback_text(name: str, row: dict[str, Any], questions: dict[str, float], secrets: set[str] = frozenset()) -> str:
-    lines = [f"Submission: {name}", f"Status: {row['status']}",
-             f"Score: {row['total']:g} / {sum(questions.values()):g}",
-             f"Grading time: {row['seconds']:g} s (CPU {row['cpu_seconds']:g} s)", ""]
+def feedback_text(
+    name: str, row: dict[str, Any], questions: dict[str, float], secrets: set[str] = frozenset()
+) -> str:
+    lines = [
+        f"Submission: {name}",
+        f"Status: {row['status']}",
+        f"Score: {row['total']:g} / {sum(questions.values()):g}",
+        f"Grading time: {row['seconds']:g} s (CPU {row['cpu_seconds']:g} s)",
+        "",
+    ]
     lines += row["notes"] + ([""] if row["notes"] else [])
     for err in row["cell_errors"]:
         lines.append(f"The cell starting with {err['first_line']!r} raised {err['ename']}: {err['evalue']}")
@@ -657,10 +807,20 @@ def feedback_text(name: str, row: dict[str, Any], questions: dict[str, float], s
         for case in result["cases"]:
             if not case["passed"]:
                 message = case["message"].splitlines()
-                short = next((m for m in reversed(message) if m.startswith("AssertionError")), message[-1] if message else "")
+                short = next(
+                    (m for m in reversed(message) if m.startswith("AssertionError")),
+                    message[-1] if message else "",
+                )
                 lines.append(f"  - {case['name']}{' (hidden test)' if case['hidden'] else ''}: {short[:500]}")
     if row["status"].startswith(("timeout", "error")) and row.get("log"):
-        noise = ("WARNING: All log messages", "I0000", "E0000", "W0000", "To enable the following", "[IPKernelApp]")
+        noise = (
+            "WARNING: All log messages",
+            "I0000",
+            "E0000",
+            "W0000",
+            "To enable the following",
+            "[IPKernelApp]",
+        )
         log = [line[:300] for line in row["log"].splitlines() if line.strip() and not line.startswith(noise)]
         if log:
             lines += ["", "Last lines of the grading log:", *log[-15:]]
@@ -682,40 +842,71 @@ def main(argv: list[str] | None = None) -> int:
         argv = sys.argv[1:]
     if argv[:1] == ["--worker"]:
         return worker(*argv[1:5])
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("submissions", type=Path, help="folder of submitted notebooks")
     parser.add_argument("--lesson", help="lesson prefix, e.g. 09 (default: read from the notebooks)")
-    parser.add_argument("--out", type=Path, default=BUILD, help="writes grades.csv and feedback/ here (default: build/)")
-    parser.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT,
-                        help=f"seconds allowed per submission (default {DEFAULT_TIMEOUT})")
-    parser.add_argument("--as-submitted", action="store_true",
-                        help="grade with the learner's own parameters instead of the lesson's quick ones")
+    parser.add_argument(
+        "--out", type=Path, default=BUILD, help="writes grades.csv and feedback/ here (default: build/)"
+    )
+    parser.add_argument(
+        "--timeout",
+        type=float,
+        default=DEFAULT_TIMEOUT,
+        help=f"seconds allowed per submission (default {DEFAULT_TIMEOUT})",
+    )
+    parser.add_argument(
+        "--as-submitted",
+        action="store_true",
+        help="grade with the learner's own parameters instead of the lesson's quick ones",
+    )
     parser.add_argument("--autograder", type=Path, help="use this autograder zip instead of building one")
-    parser.add_argument("--resume", action="store_true",
-                        help="keep <out>/grades.csv and grade only the files that have no row in it yet")
-    parser.add_argument("--jobs", type=int, default=1,
-                        help="grade this many submissions at once, each in its own sandbox (default 1)")
-    parser.add_argument("--unsafe-no-sandbox", action="store_true",
-                        help="grade without the bubblewrap sandbox (learner code runs with your rights)")
+    parser.add_argument(
+        "--resume",
+        action="store_true",
+        help="keep <out>/grades.csv and grade only the files that have no row in it yet",
+    )
+    parser.add_argument(
+        "--jobs",
+        type=int,
+        default=1,
+        help="grade this many submissions at once, each in its own sandbox (default 1)",
+    )
+    parser.add_argument(
+        "--unsafe-no-sandbox",
+        action="store_true",
+        help="grade without the bubblewrap sandbox (learner code runs with your rights)",
+    )
     args = parser.parse_args(argv)
     if args.jobs < 1:
-        print(f"--jobs {args.jobs}: give the number of submissions to grade at once, 1 or more.", file=sys.stderr)
+        print(
+            f"--jobs {args.jobs}: give the number of submissions to grade at once, 1 or more.",
+            file=sys.stderr,
+        )
         return 2
 
     folder = args.submissions
     if not folder.is_dir():
-        print(f"Submissions folder {folder} does not exist (or is not a folder). Usage: make grade "
-              "SUBMISSIONS=path/to/folder", file=sys.stderr)
+        print(
+            f"Submissions folder {folder} does not exist (or is not a folder). Usage: make grade "
+            "SUBMISSIONS=path/to/folder",
+            file=sys.stderr,
+        )
         return 2
     entries = sorted(folder.iterdir())
     files = [p for p in entries if not (p.is_dir() and not p.is_symlink())]
     if not files:
-        print(f"Submissions folder {folder} is empty: put one submitted notebook (.ipynb) per learner in it.",
-              file=sys.stderr)
+        print(
+            f"Submissions folder {folder} is empty: put one submitted notebook (.ipynb) per learner in it.",
+            file=sys.stderr,
+        )
         return 2
     skipped = [p.name for p in entries if p.is_dir() and not p.is_symlink()]
     try:
-        lesson = resolve_lesson(args.lesson, [f for f in files if f.suffix.lower() == ".ipynb" and f.is_file()])
+        lesson = resolve_lesson(
+            args.lesson, [f for f in files if f.suffix.lower() == ".ipynb" and f.is_file()]
+        )
     except SystemExit as exc:
         print(exc, file=sys.stderr)
         return 2
@@ -723,14 +914,22 @@ def main(argv: list[str] | None = None) -> int:
     if sandboxed:
         problem = sandbox_available()
         if problem:
-            print(f"Refusing to grade: {problem}. Learner notebooks run arbitrary code, so each one is graded in "
-                  f"a bubblewrap sandbox. {SANDBOX_HELP}", file=sys.stderr)
+            print(
+                f"Refusing to grade: {problem}. Learner notebooks run arbitrary code, so each one is graded in "  # noqa: E501
+                f"a bubblewrap sandbox. {SANDBOX_HELP}",
+                file=sys.stderr,
+            )
             return 2
     else:
-        print("=" * 78 + "\nWARNING: --unsafe-no-sandbox: learner code runs unconfined, with your rights. It can read "
-              "and\nchange your files (solutions/, build/, this batch's grades), keep processes running after\n"
-              "grading and forge its scores. Grade this way only submissions you trust.\n" + "=" * 78,
-              file=sys.stderr, flush=True)
+        print(
+            "="
+            * 78
+            + "\nWARNING: --unsafe-no-sandbox: learner code runs unconfined, with your rights. It can read "
+            "and\nchange your files (solutions/, build/, this batch's grades), keep processes running after\n"
+            "grading and forge its scores. Grade this way only submissions you trust.\n" + "=" * 78,
+            file=sys.stderr,
+            flush=True,
+        )
     use_this_python_for_kernels()
     args.out.mkdir(parents=True, exist_ok=True)
     ag_zip = args.autograder or build_autograder(lesson, args.out / "grade")
@@ -746,8 +945,11 @@ def main(argv: list[str] | None = None) -> int:
         with open(csv_path, newline="", encoding="utf-8") as fh:
             old = list(csv.reader(fh))
         if old[0] != header:
-            print(f"--resume: {csv_path} has other columns ({', '.join(old[0])}); it is not a batch of this "
-                  "lesson. Move it away or grade without --resume.", file=sys.stderr)
+            print(
+                f"--resume: {csv_path} has other columns ({', '.join(old[0])}); it is not a batch of this "
+                "lesson. Move it away or grade without --resume.",
+                file=sys.stderr,
+            )
             return 2
         done = {r[0] for r in old[1:] if r}
     elif csv_path.exists():
@@ -756,12 +958,15 @@ def main(argv: list[str] | None = None) -> int:
     hidden = [ROOT, args.out, folder, Path.home(), Path("/root"), Path("/home"), Path(tempfile.gettempdir())]
 
     todo = [f for f in files if f.name not in done]
-    print(f"Grading {len(todo)} submission(s) of {lesson} "
-          f"({'as submitted' if params is None else f'at quick parameters {params}'}; "
-          f"at most {args.timeout:g} s each{f'; {args.jobs} at a time' if args.jobs > 1 else ''}"
-          f"{'; UNSANDBOXED' if not sandboxed else ''})"
-          + (f"; already graded, skipped (--resume): {len(done & {f.name for f in files})}" if done else "")
-          + (f"; sub-folders skipped: {', '.join(skipped)}" if skipped else ""), flush=True)
+    print(
+        f"Grading {len(todo)} submission(s) of {lesson} "
+        f"({'as submitted' if params is None else f'at quick parameters {params}'}; "
+        f"at most {args.timeout:g} s each{f'; {args.jobs} at a time' if args.jobs > 1 else ''}"
+        f"{'; UNSANDBOXED' if not sandboxed else ''})"
+        + (f"; already graded, skipped (--resume): {len(done & {f.name for f in files})}" if done else "")
+        + (f"; sub-folders skipped: {', '.join(skipped)}" if skipped else ""),
+        flush=True,
+    )
 
     def interrupted(signum, frame):  # noqa: ARG001 - SIGTERM behaves as Ctrl-C
         raise KeyboardInterrupt
@@ -780,43 +985,70 @@ def main(argv: list[str] | None = None) -> int:
                 try:
                     return grade_one(f, lesson, ag_zip, params, args.timeout, questions, sandboxed, hidden)
                 except Exception as exc:  # noqa: BLE001 - never let one submission stop the batch
-                    return {"status": f"error: grading failed ({type(exc).__name__}: {str(exc)[:120]})",
-                            "questions": {}, "cell_errors": [], "notes": [], "log": "", "seconds": 0.0,
-                            "cpu_seconds": 0.0}
+                    return {
+                        "status": f"error: grading failed ({type(exc).__name__}: {str(exc)[:120]})",
+                        "questions": {},
+                        "cell_errors": [],
+                        "notes": [],
+                        "log": "",
+                        "seconds": 0.0,
+                        "cpu_seconds": 0.0,
+                    }
 
             pool = concurrent.futures.ThreadPoolExecutor(max_workers=args.jobs, thread_name_prefix="grade")
             futures = {pool.submit(run, f): f for f in todo}
             waiting = set(futures)
             try:
                 while waiting:  # short waits: Ctrl-C and SIGTERM reach this thread at once
-                    done, waiting = concurrent.futures.wait(waiting, timeout=0.5,
-                                                            return_when=concurrent.futures.FIRST_COMPLETED)
+                    done, waiting = concurrent.futures.wait(
+                        waiting, timeout=0.5, return_when=concurrent.futures.FIRST_COMPLETED
+                    )
                     for future in sorted(done, key=lambda fut: futures[fut].name):
                         f, row = futures[future], future.result()
                         row["status"] = redact(" ".join(row["status"].split()), secrets)[:200]
-                        row["total"] = round(sum(row["questions"].get(q, {}).get("score", 0.0) for q in questions), 2)
-                        _durable_write(feedback_dir / f"{f.name}.txt", feedback_text(f.name, row, questions, secrets))
-                        writer.writerow([f.name, row["status"],
-                                         *(f"{row['questions'].get(q, {}).get('score', 0.0):g}" for q in questions),
-                                         f"{row['total']:g}", f"{sum(questions.values()):g}", row["seconds"]])
+                        row["total"] = round(
+                            sum(row["questions"].get(q, {}).get("score", 0.0) for q in questions), 2
+                        )
+                        _durable_write(
+                            feedback_dir / f"{f.name}.txt", feedback_text(f.name, row, questions, secrets)
+                        )
+                        writer.writerow(
+                            [
+                                f.name,
+                                row["status"],
+                                *(f"{row['questions'].get(q, {}).get('score', 0.0):g}" for q in questions),
+                                f"{row['total']:g}",
+                                f"{sum(questions.values()):g}",
+                                row["seconds"],
+                            ]
+                        )
                         fh.flush()
                         os.fsync(fh.fileno())
                         written += 1
-                        print(f"  {f.name:<40} {row['total']:>5g} / {sum(questions.values()):g}  {row['seconds']:6.1f} s "
-                              f"(CPU {row['cpu_seconds']:.0f} s)  {row['status']}", flush=True)
+                        print(
+                            f"  {f.name:<40} {row['total']:>5g} / {sum(questions.values()):g}  {row['seconds']:6.1f} s "  # noqa: E501
+                            f"(CPU {row['cpu_seconds']:.0f} s)  {row['status']}",
+                            flush=True,
+                        )
             except BaseException:
                 stop_everything()
                 pool.shutdown(wait=False, cancel_futures=True)
                 raise
             pool.shutdown(wait=True)
     except KeyboardInterrupt:
-        print(f"\nInterrupted: the running submission(s) were stopped; the {written} row(s) graded in this run are in "
-              f"{csv_path}. Run again with --resume to grade the rest.", file=sys.stderr, flush=True)
+        print(
+            f"\nInterrupted: the running submission(s) were stopped; the {written} row(s) graded in this run are in "  # noqa: E501
+            f"{csv_path}. Run again with --resume to grade the rest.",
+            file=sys.stderr,
+            flush=True,
+        )
         return 130
     finally:
         signal.signal(signal.SIGTERM, previous)
     shown = lambda p: p.relative_to(ROOT) if p.resolve().is_relative_to(ROOT) else p  # noqa: E731
-    print(f"\nWrote {shown(csv_path)} ({written} new row(s)) and per-submission feedback in {shown(feedback_dir)}/")
+    print(
+        f"\nWrote {shown(csv_path)} ({written} new row(s)) and per-submission feedback in {shown(feedback_dir)}/"  # noqa: E501
+    )
     return 0
 
 

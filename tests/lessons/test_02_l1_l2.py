@@ -13,9 +13,15 @@ from course_utils.results import _format_cell
 
 LESSON = "02_l1_l2"
 REGULARIZED = ("L2", "L1", "elastic net", "AdamW")
-CLAIMS = {"l1_sparse", "l2_under_adam_also_sparsifies", "adamw_weights_bounded_by_one_over_wd",
-          "l2_sparsity_comes_from_adam", "regularizers_narrow_the_gap",
-          "regularizers_refuse_the_flipped_labels", "no_measurable_validation_gain"}
+CLAIMS = {
+    "l1_sparse",
+    "l2_under_adam_also_sparsifies",
+    "adamw_weights_bounded_by_one_over_wd",
+    "l2_sparsity_comes_from_adam",
+    "regularizers_narrow_the_gap",
+    "regularizers_refuse_the_flipped_labels",
+    "no_measurable_validation_gain",
+}
 
 
 def _paired(values, name):
@@ -27,6 +33,7 @@ def _paired(values, name):
 
 
 # ---- the penalty Keras adds is the hand-computed one -----------------------------------------
+
 
 @pytest.mark.parametrize("key", ["penalty_at_init/L2", "penalty_check/L2", "penalty_check/L1"])
 def test_keras_penalty_equals_the_numpy_computation(values, key):
@@ -60,6 +67,7 @@ def test_adam_moves_every_weight_by_about_eta_while_adamw_shrinks_proportionally
 
 
 # ---- L2 shrinks, L1 sparsifies ---------------------------------------------------------------
+
 
 def test_l2_shrinks_the_weight_norm(values):
     base, l2 = values["run/baseline"], values["run/L2"]
@@ -108,6 +116,7 @@ def test_elastic_net_is_sparse_and_small(values):
 
 # ---- max-norm --------------------------------------------------------------------------------
 
+
 def test_max_norm_holds_for_every_column_of_every_constrained_kernel(values, params):
     mn = values["max_norm"]
     assert mn["bound"] == params["MAX_NORM"]
@@ -134,6 +143,7 @@ def test_max_norm_alone_does_not_stop_memorization_here(values):
 
 
 # ---- the gap ---------------------------------------------------------------------------------
+
 
 def test_baseline_memorizes(values):
     base = values["run/baseline"]
@@ -196,8 +206,13 @@ def test_notebook_prints_the_numbers_the_tests_check(run):
     v = run[0]["values"]
     for name in ("baseline", "L2", "L1", "elastic net", "max-norm", "AdamW", "L2 (SGD)"):
         r = v[f"run/{name}"]
-        for number in (f"{r['gap']:+.3f}", f"{r['val_accuracy']:.3f}", f"{r['norm']:.2f}",
-                       f"{r['near_zero']:.1%}", f"{r['memorized']:.0%}"):
+        for number in (
+            f"{r['gap']:+.3f}",
+            f"{r['val_accuracy']:.3f}",
+            f"{r['norm']:.2f}",
+            f"{r['near_zero']:.1%}",
+            f"{r['memorized']:.0%}",
+        ):
             assert number in text, f"{name}: {number!r} is not printed"
     for key in ("penalty_check/L2", "penalty_check/L1"):
         assert f"{v[key]['numpy']:.5f}" in text and f"{v[key]['keras']:.5f}" in text
@@ -208,20 +223,25 @@ def test_notebook_prints_the_numbers_the_tests_check(run):
         assert f"{name}: {layer['units']} units, largest norm {layer['largest']:.6f}" in text
         assert f"{layer['above_bound']} above the bound" in text
     for name, row in v["comparison"].items():
-        assert name in text and _format_cell(row["val - baseline"]) in text and _format_cell(row["2 SE"]) in text
+        assert (
+            name in text and _format_cell(row["val - baseline"]) in text and _format_cell(row["2 SE"]) in text
+        )
     p = v["pixels_used"]
     assert f"L1 {p['L1']} of {p['total']}" in text
     d = v["dead_pixel_weights"]
     for name in ("L2", "AdamW"):
-        assert (f"{d[name]['no_data_gradient']:.1e}, from the other pixels {d[name]['other']:.1e}"
-                in text), name
+        assert f"{d[name]['no_data_gradient']:.1e}, from the other pixels {d[name]['other']:.1e}" in text, (
+            name
+        )
 
 
 # ---- exercise feedback: typical wrong answers, against the full (hidden included) tests ------
 
+
 @pytest.fixture(scope="module")
 def env02():
     """The names the exercise tests take from the notebook, on small models."""
+
     def small(name, **kwargs):
         model = cu.build_mlp((8, 8, 1), 10, (16, 8), name=name, seed=0, **kwargs)
         rng = np.random.default_rng(1)
@@ -231,29 +251,45 @@ def env02():
                 layer.kernel.assign(w.astype("float32"))
         return model
 
-    models = {"elastic net": small("en", kernel_regularizer=keras.regularizers.L1L2(l1=1e-3, l2=1e-2)),
-              "L1": small("l1", kernel_regularizer=keras.regularizers.L1(2e-3))}
-    return {"np": np, "cu": cu, "models": models, "ELASTIC_L1": 1e-3, "ELASTIC_L2": 1e-2,
-            "ZERO_THRESHOLD": 1e-3}
+    models = {
+        "elastic net": small("en", kernel_regularizer=keras.regularizers.L1L2(l1=1e-3, l2=1e-2)),
+        "L1": small("l1", kernel_regularizer=keras.regularizers.L1(2e-3)),
+    }
+    return {
+        "np": np,
+        "cu": cu,
+        "models": models,
+        "ELASTIC_L1": 1e-3,
+        "ELASTIC_L2": 1e-2,
+        "ZERO_THRESHOLD": 1e-3,
+    }
 
 
 def en_right(weights, l1, l2):
     return float(sum(l1 * np.sum(np.abs(w)) + l2 * np.sum(np.square(w)) for w in weights))
 
 
-@pytest.mark.parametrize("fn,message", [
-    (en_right, None),
-    (lambda ws, l1, l2: float(sum(l1 * np.sum(w) + l2 * np.sum(w ** 2) for w in ws)), "np.abs"),
-    (lambda ws, l1, l2: float(sum(l2 * np.sum(np.abs(w)) + l1 * np.sum(w ** 2) for w in ws)), "swapped"),
-    (lambda ws, l1, l2: float(sum(l1 * np.sum(np.abs(w)) + 0.5 * l2 * np.sum(w ** 2) for w in ws)),
-     "factor 1/2"),
-    (lambda ws, l1, l2: float(sum(l1 * np.sum(np.abs(w)) for w in ws)), "L2 term"),
-    (lambda ws, l1, l2: float(l1 * np.sum(np.abs(ws[0])) + l2 * np.sum(ws[0] ** 2)), "every array"),
-    (lambda ws, l1, l2: float(sum(l1 * np.mean(np.abs(w)) + l2 * np.mean(w ** 2) for w in ws)), "not means"),
-    (lambda ws, l1, l2: None, "does your function `return`"),
-    (lambda ws, l1, l2: f"{en_right(ws, l1, l2):.3f}", "not the text"),
-    (..., "not a function yet"),
-])
+@pytest.mark.parametrize(
+    "fn,message",
+    [
+        (en_right, None),
+        (lambda ws, l1, l2: float(sum(l1 * np.sum(w) + l2 * np.sum(w**2) for w in ws)), "np.abs"),
+        (lambda ws, l1, l2: float(sum(l2 * np.sum(np.abs(w)) + l1 * np.sum(w**2) for w in ws)), "swapped"),
+        (
+            lambda ws, l1, l2: float(sum(l1 * np.sum(np.abs(w)) + 0.5 * l2 * np.sum(w**2) for w in ws)),
+            "factor 1/2",
+        ),
+        (lambda ws, l1, l2: float(sum(l1 * np.sum(np.abs(w)) for w in ws)), "L2 term"),
+        (lambda ws, l1, l2: float(l1 * np.sum(np.abs(ws[0])) + l2 * np.sum(ws[0] ** 2)), "every array"),
+        (
+            lambda ws, l1, l2: float(sum(l1 * np.mean(np.abs(w)) + l2 * np.mean(w**2) for w in ws)),
+            "not means",
+        ),
+        (lambda ws, l1, l2: None, "does your function `return`"),
+        (lambda ws, l1, l2: f"{en_right(ws, l1, l2):.3f}", "not the text"),
+        (..., "not a function yet"),
+    ],
+)
 def test_q1_elastic_net_penalty_feedback(fn, message, env02, autograders):
     tests = load_tests(LESSON, "q1_elastic_net_penalty", autograders)
     got, text = grade(tests, {**env02, "elastic_net_penalty": fn})
@@ -268,8 +304,13 @@ def test_q1_hidden_test_uses_the_notebooks_elastic_net_model(env02, autograders)
     """A function right on the small examples but blind to this notebook's lambdas (hard-coded
     0.1/0.01) fails only the hidden test."""
     tests = load_tests(LESSON, "q1_elastic_net_penalty", autograders)
-    got, text = grade(tests, {**env02, "elastic_net_penalty":
-                              lambda ws, l1, l2: en_right(ws, l1, l2) if l1 in (0.1, 0.2, 0.0) else 0.0})
+    got, text = grade(
+        tests,
+        {
+            **env02,
+            "elastic_net_penalty": lambda ws, l1, l2: en_right(ws, l1, l2) if l1 in (0.1, 0.2, 0.0) else 0.0,
+        },
+    )
     assert 0 < got < tests.possible, text
     assert "sum(model.losses)" in text
 
@@ -278,15 +319,24 @@ def sparsity_right(weights, threshold):
     return float(np.mean(np.abs(np.concatenate([np.ravel(w) for w in weights])) < threshold))
 
 
-@pytest.mark.parametrize("fn,message", [
-    (sparsity_right, None),
-    (lambda ws, t: float(np.mean(np.concatenate([np.ravel(w) for w in ws]) < t)), "np.abs"),
-    (lambda ws, t: float(np.mean(np.abs(np.concatenate([np.ravel(w) for w in ws])) <= t)), "use <, not <="),
-    (lambda ws, t: int(np.sum(np.abs(np.concatenate([np.ravel(w) for w in ws])) < t)), "not their number"),
-    (lambda ws, t: 100 * sparsity_right(ws, t), "not a percentage"),
-    (lambda ws, t: float(np.mean([np.mean(np.abs(w) < t) for w in ws])), "Pool all weights"),
-    (lambda ws, t: None, "does your function `return`"),
-])
+@pytest.mark.parametrize(
+    "fn,message",
+    [
+        (sparsity_right, None),
+        (lambda ws, t: float(np.mean(np.concatenate([np.ravel(w) for w in ws]) < t)), "np.abs"),
+        (
+            lambda ws, t: float(np.mean(np.abs(np.concatenate([np.ravel(w) for w in ws])) <= t)),
+            "use <, not <=",
+        ),
+        (
+            lambda ws, t: int(np.sum(np.abs(np.concatenate([np.ravel(w) for w in ws])) < t)),
+            "not their number",
+        ),
+        (lambda ws, t: 100 * sparsity_right(ws, t), "not a percentage"),
+        (lambda ws, t: float(np.mean([np.mean(np.abs(w) < t) for w in ws])), "Pool all weights"),
+        (lambda ws, t: None, "does your function `return`"),
+    ],
+)
 def test_q2_sparsity_feedback(fn, message, env02, autograders):
     tests = load_tests(LESSON, "q2_sparsity", autograders)
     got, text = grade(tests, {**env02, "sparsity": fn})

@@ -33,16 +33,34 @@ import grade  # noqa: E402
 
 LESSON = "09_exercises"
 GRADE = ROOT / "tools" / "grade.py"
-QUESTIONS = ["q1_dropout_sweep", "q2_bn_placement", "q3_challenge", "q4_schedule", "q5_adam", "q6_diagnose",
-             "q7_concepts"]
-MAXIMA = {"q1_dropout_sweep": 3, "q2_bn_placement": 3, "q3_challenge": 4, "q4_schedule": 3, "q5_adam": 4,
-          "q6_diagnose": 2, "q7_concepts": 2}
+QUESTIONS = [
+    "q1_dropout_sweep",
+    "q2_bn_placement",
+    "q3_challenge",
+    "q4_schedule",
+    "q5_adam",
+    "q6_diagnose",
+    "q7_concepts",
+]
+MAXIMA = {
+    "q1_dropout_sweep": 3,
+    "q2_bn_placement": 3,
+    "q3_challenge": 4,
+    "q4_schedule": 3,
+    "q5_adam": 4,
+    "q6_diagnose": 2,
+    "q7_concepts": 2,
+}
 LOOP_TIMEOUT = 20  # seconds: the infinite loop starts right after the parameters cell
 
 
 def run_grade(folder: Path, out: Path, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, str(GRADE), str(folder), "--out", str(out), *args],
-                          capture_output=True, text=True, cwd=ROOT)
+    return subprocess.run(
+        [sys.executable, str(GRADE), str(folder), "--out", str(out), *args],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
 
 
 def read_csv(path: Path) -> tuple[list[str], dict[str, dict[str, str]]]:
@@ -89,8 +107,15 @@ def faults(autograders, tmp_path_factory):
     victim = folder / "victim.txt"
     victim.write_text("another learner's submission\n")
     out = tmp_path_factory.mktemp("graded")
-    make_hostile(solution, folder, out, victim, MARKER, MAXIMA,
-                 explicit=[str(autograders[LESSON]["zip"]), str(autograders[LESSON]["zip"].parent)])
+    make_hostile(
+        solution,
+        folder,
+        out,
+        victim,
+        MARKER,
+        MAXIMA,
+        explicit=[str(autograders[LESSON]["zip"]), str(autograders[LESSON]["zip"].parent)],
+    )
     before = tree_hash(folder)  # solutions/ is edited by others while a batch runs: checked for the marks
     try:
         proc = run_grade(folder, out, "--autograder", str(autograders[LESSON]["zip"]), "--timeout", "600")
@@ -111,7 +136,9 @@ def stuck(autograders, tmp_path_factory):
     """Grade an infinite loop between two files that are not notebooks, with a short time limit;
     this batch builds its own autograder, as `make grade` does."""
     folder = tmp_path_factory.mktemp("stuck")
-    make_submissions(autograders[LESSON]["solution"], folder, ["essay.txt", "infinite_loop", "not_json.ipynb"])
+    make_submissions(
+        autograders[LESSON]["solution"], folder, ["essay.txt", "infinite_loop", "not_json.ipynb"]
+    )
     (folder / "lesson01.ipynb").write_text((ROOT / "notebooks" / "01_overfitting.ipynb").read_text())
     out = tmp_path_factory.mktemp("graded_stuck")
     start = time.perf_counter()
@@ -121,10 +148,22 @@ def stuck(autograders, tmp_path_factory):
 
 
 def test_csv_has_one_row_per_submission_and_one_column_per_question(faults, stuck):
-    for out, names in ((faults[0], {"several_faults.ipynb", "deletes_grader.ipynb", "honest.ipynb", "victim.txt",
-                                    "hostile_escape.ipynb", "hostile_forge.ipynb", "hostile_patch.ipynb",
-                                    "hostile_handback.ipynb"}),
-                       (stuck[0], {"essay.txt", "infinite_loop.ipynb", "lesson01.ipynb", "not_json.ipynb"})):
+    for out, names in (
+        (
+            faults[0],
+            {
+                "several_faults.ipynb",
+                "deletes_grader.ipynb",
+                "honest.ipynb",
+                "victim.txt",
+                "hostile_escape.ipynb",
+                "hostile_forge.ipynb",
+                "hostile_patch.ipynb",
+                "hostile_handback.ipynb",
+            },
+        ),
+        (stuck[0], {"essay.txt", "infinite_loop.ipynb", "lesson01.ipynb", "not_json.ipynb"}),
+    ):
         header, rows = read_csv(out / "grades.csv")
         assert header == ["submission", "status", *QUESTIONS, "total", "max", "seconds"]
         assert set(rows) == names
@@ -138,12 +177,15 @@ def test_several_faults_get_the_expected_partial_scores(faults):
     _, rows = read_csv(faults[0] / "grades.csv")
     row = rows["several_faults.ipynb"]
     assert row["status"] == "ok"
-    expected = {"q1_dropout_sweep": 3,  # right
-                "q2_bn_placement": 0,   # the cell defining bn_model raised before defining it
-                "q3_challenge": 2,      # architecture kept and generalizes, threshold missed (2 of 4)
-                "q4_schedule": 1,       # off-by-one warm-up: the decay-phase test still passes
-                "q5_adam": 1,           # wrong sign: only the moments test passes
-                "q6_diagnose": 2, "q7_concepts": 2}
+    expected = {
+        "q1_dropout_sweep": 3,  # right
+        "q2_bn_placement": 0,  # the cell defining bn_model raised before defining it
+        "q3_challenge": 2,  # architecture kept and generalizes, threshold missed (2 of 4)
+        "q4_schedule": 1,  # off-by-one warm-up: the decay-phase test still passes
+        "q5_adam": 1,  # wrong sign: only the moments test passes
+        "q6_diagnose": 2,
+        "q7_concepts": 2,
+    }
     assert {q: float(row[q]) for q in QUESTIONS} == expected, row
     assert float(row["total"]) == 11
 
@@ -166,7 +208,11 @@ def test_a_submission_that_deletes_the_grader_gets_what_its_answers_are_worth(fa
     _, rows = read_csv(faults[0] / "grades.csv")
     row = rows["deletes_grader.ipynb"]
     assert row["status"] == "ok", row
-    assert {q: float(row[q]) for q in QUESTIONS} == {**{q: 0 for q in QUESTIONS}, "q4_schedule": 3, "q5_adam": 4}, row
+    assert {q: float(row[q]) for q in QUESTIONS} == {
+        **{q: 0 for q in QUESTIONS},
+        "q4_schedule": 3,
+        "q5_adam": 4,
+    }, row
 
 
 def test_infinite_loop_times_out_and_the_batch_goes_on(stuck):
@@ -221,7 +267,9 @@ def test_clear_errors_for_a_missing_or_empty_folder(tmp_path):
 
 def test_the_honest_submission_keeps_full_marks(faults):
     _, rows = read_csv(faults[0] / "grades.csv")
-    assert rows["honest.ipynb"]["status"] == "ok" and float(rows["honest.ipynb"]["total"]) == 21, rows["honest.ipynb"]
+    assert rows["honest.ipynb"]["status"] == "ok" and float(rows["honest.ipynb"]["total"]) == 21, rows[
+        "honest.ipynb"
+    ]
     assert float(rows["several_faults.ipynb"]["total"]) == 11
 
 
@@ -241,7 +289,9 @@ def test_hostile_submissions_gain_nothing(faults):
     assert "could not be read" in text and "could not be computed" in text, text[:2000]
     # the forged full-marks files are ignored; what it wrote into the pipes to the judge is refused
     # (a message that is not the hand-back format), or its worker's death ends the hand-back
-    assert forge["status"].startswith(("error: grader process failed", "error: invalid hand-back", "invalid result")), forge
+    assert forge["status"].startswith(
+        ("error: grader process failed", "error: invalid hand-back", "invalid result")
+    ), forge
     assert float(forge["total"]) == 0 and all(float(forge[q]) == 0 for q in QUESTIONS), forge
 
 
@@ -277,8 +327,13 @@ def test_feedback_never_quotes_the_hidden_tests_or_the_answer_key(faults, autogr
     text = (faults[0] / "feedback" / "hostile_escape.ipynb.txt").read_text()
     assert len(text) <= grade.FEEDBACK_CAP + 100
     with zipfile.ZipFile(autograders[LESSON]["zip"]) as z:
-        hidden = {line.strip() for n in z.namelist() if n.startswith("tests/")
-                  for line in z.read(n).decode().splitlines() if len(line.strip()) >= 16}
+        hidden = {
+            line.strip()
+            for n in z.namelist()
+            if n.startswith("tests/")
+            for line in z.read(n).decode().splitlines()
+            if len(line.strip()) >= 16
+        }
     for f in (faults[0] / "feedback").glob("*.txt"):
         body = f.read_text()
         assert not [line for line in hidden if line in body], f.name
@@ -288,15 +343,21 @@ def test_feedback_never_quotes_the_hidden_tests_or_the_answer_key(faults, autogr
 def test_every_score_is_validated():
     questions = {"q1": 3.0, "q2": 2.0}
     case = {"name": "q1 - 1", "hidden": False, "passed": True, "message": ""}
-    good = {"questions": {"q1": {"score": 3.0, "cases": [case]}, "q2": {"score": 0, "cases": []}},
-            "cell_errors": [], "error": None}
+    good = {
+        "questions": {"q1": {"score": 3.0, "cases": [case]}, "q2": {"score": 0, "cases": []}},
+        "cell_errors": [],
+        "error": None,
+    }
     assert grade.validate_report(good, questions) is good
     bad_scores = [7000, -1, float("nan"), float("inf"), "3", None, True, [3]]
     for score in bad_scores:
         report = {**good, "questions": {**good["questions"], "q1": {"score": score, "cases": []}}}
         with pytest.raises(grade.Invalid):
             grade.validate_report(report, questions)
-    for questions_seen in ({"q1": good["questions"]["q1"]}, {**good["questions"], "q3": {"score": 0, "cases": []}}):
+    for questions_seen in (
+        {"q1": good["questions"]["q1"]},
+        {**good["questions"], "q3": {"score": 0, "cases": []}},
+    ):
         with pytest.raises(grade.Invalid):
             grade.validate_report({**good, "questions": questions_seen}, questions)
     for junk in ([], "x", {"questions": {}}, {**good, "cell_errors": [{"cell": 1}]}, {**good, "error": 3}):
@@ -322,8 +383,13 @@ def test_sigterm_keeps_the_rows_and_resume_grades_the_rest(autograders, tmp_path
     (out / "feedback").mkdir(parents=True)
     (out / "feedback" / "kept.txt").write_text("an earlier batch's feedback")  # not emptied up front
     zip_arg = ["--autograder", str(autograders[LESSON]["zip"]), "--lesson", "09"]
-    proc = subprocess.Popen([sys.executable, str(GRADE), str(folder), "--out", str(out), *zip_arg, "--timeout", "300"],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT)
+    proc = subprocess.Popen(
+        [sys.executable, str(GRADE), str(folder), "--out", str(out), *zip_arg, "--timeout", "300"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
+    )
     try:
         deadline = time.time() + 240
         while not marked_processes(marker) and time.time() < deadline and proc.poll() is None:
@@ -341,7 +407,11 @@ def test_sigterm_keeps_the_rows_and_resume_grades_the_rest(autograders, tmp_path
     _, rows = read_csv(out / "grades.csv")
     assert set(rows) == {".hidden.ipynb", "dave.pdf", "dave.pdf.ipynb"}
     assert {p.name for p in (out / "feedback").glob("*.txt")} == {
-        "kept.txt", ".hidden.ipynb.txt", "dave.pdf.txt", "dave.pdf.ipynb.txt"}
+        "kept.txt",
+        ".hidden.ipynb.txt",
+        "dave.pdf.txt",
+        "dave.pdf.ipynb.txt",
+    }
     assert "%PDF" not in (out / "feedback" / "dave.pdf.ipynb.txt").read_text()
     assert "Submission: dave.pdf\n" in (out / "feedback" / "dave.pdf.txt").read_text()
 
@@ -367,11 +437,18 @@ def test_two_jobs_grade_in_parallel_and_an_interrupt_kills_every_sandbox(autogra
         make_sleeper(autograders[LESSON]["solution"], folder / f"sleeper{i}.ipynb", marker)
     out = tmp_path / "out"
     zip_arg = ["--autograder", str(autograders[LESSON]["zip"]), "--lesson", "09", "--jobs", "2"]
-    proc = subprocess.Popen([sys.executable, str(GRADE), str(folder), "--out", str(out), *zip_arg, "--timeout", "300"],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT)
+    proc = subprocess.Popen(
+        [sys.executable, str(GRADE), str(folder), "--out", str(out), *zip_arg, "--timeout", "300"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
+    )
     try:
         deadline = time.time() + 240
-        while not all(marked_processes(m) for m in markers) and time.time() < deadline and proc.poll() is None:
+        while (
+            not all(marked_processes(m) for m in markers) and time.time() < deadline and proc.poll() is None
+        ):
             time.sleep(0.5)
         assert all(marked_processes(m) for m in markers), "the two sleepers never ran at the same time"
         assert set(read_csv(out / "grades.csv")[1]) == {"a.txt", "b.ipynb"}  # written as each finished
@@ -396,8 +473,17 @@ def test_two_jobs_grade_in_parallel_and_an_interrupt_kills_every_sandbox(autogra
 def test_no_sandbox_no_grading_unless_asked(autograders, tmp_path):
     (tmp_path / "subs").mkdir()
     (tmp_path / "subs" / "essay.txt").write_text("hello")
-    args = [sys.executable, str(GRADE), str(tmp_path / "subs"), "--out", str(tmp_path / "out"), "--lesson", "09",
-            "--autograder", str(autograders[LESSON]["zip"])]
+    args = [
+        sys.executable,
+        str(GRADE),
+        str(tmp_path / "subs"),
+        "--out",
+        str(tmp_path / "out"),
+        "--lesson",
+        "09",
+        "--autograder",
+        str(autograders[LESSON]["zip"]),
+    ]
     env = {**os.environ, "PATH": str(tmp_path)}  # no bwrap on PATH
     proc = subprocess.run(args, capture_output=True, text=True, cwd=ROOT, env=env)
     assert proc.returncode == 2 and "apt-get install bubblewrap" in proc.stderr, proc.stderr
@@ -429,8 +515,12 @@ def test_the_hand_back_carries_plain_values_exactly():
     import judge_codec as codec
     import numpy as np
 
-    value = {"a": [1, 2.5, None, True, "x", (3, float("nan"))], 7: np.arange(6, dtype="int32").reshape(2, 3),
-             ("k", 1): {"nested": np.float32(0.25)}, "e": ...}
+    value = {
+        "a": [1, 2.5, None, True, "x", (3, float("nan"))],
+        7: np.arange(6, dtype="int32").reshape(2, 3),
+        ("k", 1): {"nested": np.float32(0.25)},
+        "e": ...,
+    }
     back = codec.decode(json_roundtrip(codec.encode(value)))
     assert back["a"][:5] == [1, 2.5, None, True, "x"] and back["a"][5][0] == 3 and np.isnan(back["a"][5][1])
     assert back[7].dtype == np.int32 and back[7].tolist() == [[0, 1, 2], [3, 4, 5]]
@@ -458,17 +548,24 @@ def test_the_hand_back_decoder_refuses_forgeries():
         deep = {"t": "list", "v": [deep]}
     forged = [
         {"t": "array", "dtype": "float64", "shape": [100000000], "b64": "AAAAAAAAAAA="},  # shape without data
-        {"t": "array", "dtype": "float64", "shape": [10**6, 10**6], "b64": ""},        # over the budget
-        {"t": "array", "dtype": "object", "shape": [1], "b64": "AA=="},                 # pickled objects
-        {"t": "object", "cls": "os:system", "attrs": {}},                               # untrusted class
+        {"t": "array", "dtype": "float64", "shape": [10**6, 10**6], "b64": ""},  # over the budget
+        {"t": "array", "dtype": "object", "shape": [1], "b64": "AA=="},  # pickled objects
+        {"t": "object", "cls": "os:system", "attrs": {}},  # untrusted class
         {"t": "object", "cls": "builtins:eval", "attrs": {}},
         {"t": "object", "cls": "keras.src.saving.saving_lib:_load_state", "attrs": {}},
         {"t": "object", "cls": "course_utils.data:Dataset", "attrs": {"__class__": {"t": "none"}}},
         {"t": "object", "cls": "keras.layers:Dense", "attrs": {}},  # Keras, but not a callback
-        {"t": "pickle", "v": "gASVAAAAAAAAAAA="}, {"t": "int", "v": "9" * 100000}, {"t": "int", "v": "1", "x": 2},
-        {"t": "exception", "cls": "__import__('os')", "msg": "x"}, {"t": "callable", "name": "f"},  # no stand-in here
+        {"t": "pickle", "v": "gASVAAAAAAAAAAA="},
+        {"t": "int", "v": "9" * 100000},
+        {"t": "int", "v": "1", "x": 2},
+        {"t": "exception", "cls": "__import__('os')", "msg": "x"},
+        {"t": "callable", "name": "f"},  # no stand-in here
         {"t": "model", "b64": "AAAA"},  # no folder for models: not accepted here
-        {"t": "dict", "v": [[{"t": "list", "v": []}, {"t": "none"}]]}, deep, [], "x", {"v": 1},
+        {"t": "dict", "v": [[{"t": "list", "v": []}, {"t": "none"}]]},
+        deep,
+        [],
+        "x",
+        {"v": 1},
         {"t": "dict", "v": [[{"t": "str", "v": str(i)}, {"t": "none"}] for i in range(codec.MAX_ITEMS)]},
     ]
     for data in forged:
@@ -521,24 +618,40 @@ def test_the_release_holds_the_course_and_nothing_hidden(tmp_path):
 
     secrets = release.secret_lines()
     assert all(secrets.values()), {k: len(v) for k, v in secrets.items()}  # every master has some
-    key = release._normalize('key = {"c1": ("b", "03"), "c2": ("a", "04"), "c3": ("c", "05"), "c4": ("b", "02 and 07"), "c5": ("c", "01")}')
+    key = release._normalize(
+        'key = {"c1": ("b", "03"), "c2": ("a", "04"), "c3": ("c", "05"), "c4": ("b", "02 and 07"), "c5": ("c", "01")}'  # noqa: E501
+    )
     assert key in secrets[LESSON]  # exercise 7's answer key, a hidden test line
     assert release._normalize("def test_adam_matches_keras_adam(adam_update):") in secrets[LESSON]
     out = release.build_release(tmp_path / "release")
     names = {str(p.relative_to(out)) for p in out.rglob("*") if p.is_file()}
-    assert {"README.md", "pyproject.toml", "environment.yml", "course_utils/__init__.py",
-            "course_utils/grading.py", "notebooks/09_exercises.ipynb", "notebooks/01_overfitting.ipynb"} <= names
-    assert not [n for n in names if n.startswith(("solutions", "tests", "tools")) or n.endswith(".zip")], names
+    assert {
+        "README.md",
+        "pyproject.toml",
+        "environment.yml",
+        "course_utils/__init__.py",
+        "course_utils/grading.py",
+        "notebooks/09_exercises.ipynb",
+        "notebooks/01_overfitting.ipynb",
+    } <= names
+    assert not [n for n in names if n.startswith(("solutions", "tests", "tools")) or n.endswith(".zip")], (
+        names
+    )
     assert release.leaks(out) == []
-    text = "\n".join(release._notebook_text(p) if p.suffix == ".ipynb" else p.read_text(errors="replace")
-                     for p in out.rglob("*") if p.is_file())
+    text = "\n".join(
+        release._notebook_text(p) if p.suffix == ".ipynb" else p.read_text(errors="replace")
+        for p in out.rglob("*")
+        if p.is_file()
+    )
     assert "# BEGIN SOLUTION" not in text and "hidden=True" not in text
     assert ".[course]" in (out / "environment.yml").read_text()
     assert "For instructors" not in (out / "README.md").read_text()
 
     shutil.copyfile(ROOT / "solutions" / "09_exercises.ipynb", out / "notebooks" / "answers.ipynb")
     found = release.leaks(out)
-    assert any("answers.ipynb" in f for f in found) and any("def test_answers_correct" in f for f in found), found
+    assert any("answers.ipynb" in f for f in found) and any("def test_answers_correct" in f for f in found), (
+        found
+    )
     mine = tmp_path / "mine"
     mine.mkdir()
     (mine / "notes.txt").write_text("mine")
@@ -565,21 +678,38 @@ def gradescope(autograders, tmp_path_factory):
 
     ag_zip = gs.gradescope_zip(autograders[LESSON]["zip"], tmp_path_factory.mktemp("gradescope"))
     results = {}
-    for name, notebook in (("solution", autograders[LESSON]["solution"]), ("blank", ROOT / "notebooks" / f"{LESSON}.ipynb")):
+    for name, notebook in (
+        ("solution", autograders[LESSON]["solution"]),
+        ("blank", ROOT / "notebooks" / f"{LESSON}.ipynb"),
+    ):
         home = tmp_path_factory.mktemp(f"autograder_{name}")
         for sub in ("source", "submission", "results"):
             (home / sub).mkdir()
         with zipfile.ZipFile(ag_zip) as z:
             z.extractall(home / "source")
-        pm.execute_notebook(str(notebook), str(home / "submission" / f"{LESSON}.ipynb"),
-                            parameters=quick_parameters(LESSON), prepare_only=True, progress_bar=False)
+        pm.execute_notebook(
+            str(notebook),
+            str(home / "submission" / f"{LESSON}.ipynb"),
+            parameters=quick_parameters(LESSON),
+            prepare_only=True,
+            progress_bar=False,
+        )
         script = (home / "source" / "run_otter.py").read_text()
         assert 'run_autograder("/autograder")' in script, script
         (home / "run_otter_here.py").write_text(script.replace('"/autograder"', repr(str(home))))
-        env = {**os.environ, "PATH": str(Path(sys.executable).parent) + os.pathsep + os.environ["PATH"],
-               "MPLBACKEND": "Agg"}
-        proc = subprocess.run([sys.executable, str(home / "run_otter_here.py")], cwd=home / "source", env=env,
-                              capture_output=True, text=True, timeout=1200)
+        env = {
+            **os.environ,
+            "PATH": str(Path(sys.executable).parent) + os.pathsep + os.environ["PATH"],
+            "MPLBACKEND": "Agg",
+        }
+        proc = subprocess.run(
+            [sys.executable, str(home / "run_otter_here.py")],
+            cwd=home / "source",
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=1200,
+        )
         results_file = home / "results" / "results.json"
         assert results_file.exists(), proc.stdout[-3000:] + proc.stderr[-3000:]
         results[name] = json.loads(results_file.read_text())
@@ -615,7 +745,10 @@ def test_gradescope_run_gives_the_solution_full_marks_and_a_blank_notebook_zero(
     for name, expected in (("solution", 21), ("blank", 0)):
         tests = [t for t in results[name]["tests"] if "score" in t]
         assert {t["name"] for t in tests} == set(QUESTIONS), results[name]
-        assert results[name].get("score", sum(t["score"] for t in tests)) == pytest.approx(expected), (name, tests)
+        assert results[name].get("score", sum(t["score"] for t in tests)) == pytest.approx(expected), (
+            name,
+            tests,
+        )
         assert sum(t["max_score"] for t in tests) == pytest.approx(21), (name, tests)
 
 
@@ -628,8 +761,10 @@ def test_both_sandboxes_see_only_the_system_the_venv_and_course_utils():
     for cmd in (worker, judge):
         binds = [cmd[i + 1] for i, arg in enumerate(cmd) if arg in ("--ro-bind", "--bind")]
         assert "/" not in binds and str(ROOT) not in binds and str(ROOT / "solutions") not in binds, binds
-        assert all(b.startswith(("/usr", "/etc/", sys.base_prefix, sys.prefix, str(ROOT / "course_utils")))
-                   or Path(b).resolve() in (Path(sys.base_prefix).resolve(), Path(sys.prefix).resolve())
-                   for b in binds), binds
+        assert all(
+            b.startswith(("/usr", "/etc/", sys.base_prefix, sys.prefix, str(ROOT / "course_utils")))
+            or Path(b).resolve() in (Path(sys.base_prefix).resolve(), Path(sys.prefix).resolve())
+            for b in binds
+        ), binds
         assert "--unshare-all" in cmd and "--die-with-parent" in cmd
     assert "/tmp/judge/autograder.zip" in judge and not any("autograder" in a for a in worker), worker

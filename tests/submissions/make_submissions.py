@@ -53,8 +53,10 @@ def _edit(nb: nbformat.NotebookNode, old: str, new: str) -> None:
     """Replace ``old`` by ``new`` in the one code cell that contains it."""
     hits = [c for c in nb.cells if c.cell_type == "code" and old in c.source]
     if len(hits) != 1:
-        raise ValueError(f"expected one cell containing {old!r}, found {len(hits)}: the solution changed; "
-                         "update tests/submissions/make_submissions.py")
+        raise ValueError(
+            f"expected one cell containing {old!r}, found {len(hits)}: the solution changed; "
+            "update tests/submissions/make_submissions.py"
+        )
     hits[0].source = hits[0].source.replace(old, new)
 
 
@@ -70,18 +72,25 @@ def several_faults(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     _edit(nb, "new_w = w - learning_rate * m_hat", "new_w = w + learning_rate * m_hat")
     _edit(nb, 'dropout=0.5, name="regularized"', 'name="regularized"')
     _edit(nb, "progress=False, callbacks=[stop])", "progress=False)")
-    _edit(nb, "def bn_model(placement):", 'raise RuntimeError("a crash before bn_model is defined")\n\ndef bn_model(placement):')
+    _edit(
+        nb,
+        "def bn_model(placement):",
+        'raise RuntimeError("a crash before bn_model is defined")\n\ndef bn_model(placement):',
+    )
     return nb
 
 
 def deletes_grader(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     setup = _cell_index(nb, "grader = cu.grading.Notebook(")
     keep = [nb.cells[i] for i in range(setup + 1)]
-    keep.append(nbformat.v4.new_code_cell(
-        "import os, shutil\n"
-        "for path in ('tests', '../tests', '../source'):\n"
-        "    shutil.rmtree(path, ignore_errors=True)\n"
-        "del grader"))
+    keep.append(
+        nbformat.v4.new_code_cell(
+            "import os, shutil\n"
+            "for path in ('tests', '../tests', '../source'):\n"
+            "    shutil.rmtree(path, ignore_errors=True)\n"
+            "del grader"
+        )
+    )
     keep += [nb.cells[_cell_index(nb, "def warmup_cosine(")], nb.cells[_cell_index(nb, "def adam_update(")]]
     nb.cells = keep
     return nb
@@ -124,83 +133,106 @@ def hostile_targets(out: Path, victim: Path, marker: str) -> list[str]:
     import sysconfig
 
     site = sysconfig.get_paths()["purelib"]
-    return [str(out / "grades.csv"), str(out / "feedback" / f"PWNED-{marker}.txt"), str(victim),
-            str(REPO / "solutions" / f"PWNED-{marker}.txt"), str(REPO / "build" / f"PWNED-{marker}.txt"),
-            str(Path(site) / f"PWNED-{marker}.pth"), str(REPO / f"PWNED-{marker}.txt")]
+    return [
+        str(out / "grades.csv"),
+        str(out / "feedback" / f"PWNED-{marker}.txt"),
+        str(victim),
+        str(REPO / "solutions" / f"PWNED-{marker}.txt"),
+        str(REPO / "build" / f"PWNED-{marker}.txt"),
+        str(Path(site) / f"PWNED-{marker}.pth"),
+        str(REPO / f"PWNED-{marker}.txt"),
+    ]
 
 
 def hostile_escape(nb: nbformat.NotebookNode, out: Path, victim: Path, marker: str) -> nbformat.NotebookNode:
     nb = _setup_only(nb)
     targets = hostile_targets(out, victim, marker)
-    nb.cells.append(nbformat.v4.new_code_cell(
-        "import subprocess, sys\n"
-        f"TARGETS = {targets!r}\n"
-        f"DAEMON = {_DAEMON!r}\n"
-        f"subprocess.Popen([sys.executable, '-c', 'TARGETS = %r\\n' % TARGETS + DAEMON, {marker!r}],\n"
-        "                 start_new_session=True, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,\n"
-        "                 stderr=subprocess.DEVNULL)"))
-    nb.cells.append(nbformat.v4.new_code_cell(
-        "for target in TARGETS:\n"
-        "    try:\n"
-        "        with open(target, 'a') as fh:\n"
-        "            fh.write('pwned by the notebook\\n')\n"
-        "    except OSError:\n"
-        "        pass"))
-    nb.cells.append(nbformat.v4.new_code_cell(
-        "import glob, os, zipfile\n"
-        "leak = []\n"
-        "for z in set(glob.glob('*.zip') + glob.glob('../*.zip') + glob.glob('/tmp/**/*.zip', recursive=True)):\n"
-        "    try:\n"
-        "        with zipfile.ZipFile(z) as f:\n"
-        "            leak += [f.read(n).decode() for n in f.namelist() if n.startswith('tests/')]\n"
-        "    except Exception:\n"
-        "        pass\n"
-        f"for path in [{str(REPO / 'solutions' / '09_exercises.ipynb')!r}] + glob.glob('/tmp/**/tests/*.py', recursive=True):\n"
-        "    try:\n"
-        "        leak.append(open(path).read())\n"
-        "    except OSError:\n"
-        "        pass\n"
-        "os.write(1, '\\n'.join(leak).encode())\n"
-        "raise RuntimeError('LEAK ' + ' '.join('\\n'.join(leak).split('\\n')[-40:]))"))
-    nb.cells.append(nbformat.v4.new_code_cell(
-        "import os\n"
-        "for _ in range(10):\n"
-        "    print(('x' * 999 + '\\n') * 1000)\n"
-        "chunk = b'y' * (1 << 20)\n"
-        "for _ in range(50):\n"
-        "    os.write(1, chunk)"))
+    nb.cells.append(
+        nbformat.v4.new_code_cell(
+            "import subprocess, sys\n"
+            f"TARGETS = {targets!r}\n"
+            f"DAEMON = {_DAEMON!r}\n"
+            f"subprocess.Popen([sys.executable, '-c', 'TARGETS = %r\\n' % TARGETS + DAEMON, {marker!r}],\n"
+            "                 start_new_session=True, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,\n"
+            "                 stderr=subprocess.DEVNULL)"
+        )
+    )
+    nb.cells.append(
+        nbformat.v4.new_code_cell(
+            "for target in TARGETS:\n"
+            "    try:\n"
+            "        with open(target, 'a') as fh:\n"
+            "            fh.write('pwned by the notebook\\n')\n"
+            "    except OSError:\n"
+            "        pass"
+        )
+    )
+    nb.cells.append(
+        nbformat.v4.new_code_cell(
+            "import glob, os, zipfile\n"
+            "leak = []\n"
+            "for z in set(glob.glob('*.zip') + glob.glob('../*.zip') + glob.glob('/tmp/**/*.zip', recursive=True)):\n"
+            "    try:\n"
+            "        with zipfile.ZipFile(z) as f:\n"
+            "            leak += [f.read(n).decode() for n in f.namelist() if n.startswith('tests/')]\n"
+            "    except Exception:\n"
+            "        pass\n"
+            f"for path in [{str(REPO / 'solutions' / '09_exercises.ipynb')!r}] + glob.glob('/tmp/**/tests/*.py', recursive=True):\n"
+            "    try:\n"
+            "        leak.append(open(path).read())\n"
+            "    except OSError:\n"
+            "        pass\n"
+            "os.write(1, '\\n'.join(leak).encode())\n"
+            "raise RuntimeError('LEAK ' + ' '.join('\\n'.join(leak).split('\\n')[-40:]))"
+        )
+    )
+    nb.cells.append(
+        nbformat.v4.new_code_cell(
+            "import os\n"
+            "for _ in range(10):\n"
+            "    print(('x' * 999 + '\\n') * 1000)\n"
+            "chunk = b'y' * (1 << 20)\n"
+            "for _ in range(50):\n"
+            "    os.write(1, chunk)"
+        )
+    )
     return nb
 
 
-def hostile_forge(nb: nbformat.NotebookNode, out: Path, victim: Path, marker: str, maxima: dict) -> nbformat.NotebookNode:
+def hostile_forge(
+    nb: nbformat.NotebookNode, out: Path, victim: Path, marker: str, maxima: dict
+) -> nbformat.NotebookNode:
     nb = _setup_only(nb)
-    nb.cells.append(nbformat.v4.new_code_cell(
-        "import glob, json, os, signal\n"
-        f"MAXIMA = {maxima!r}\n"
-        "full = {'questions': {q: {'score': float(p), 'possible': float(p), 'cases': []} for q, p in MAXIMA.items()},\n"
-        "        'cell_errors': [], 'error': None}\n"
-        "data = json.dumps(full)\n"
-        f"folders = {{os.getcwd(), '..', os.environ.get('TMPDIR', '/tmp'), '/tmp', {str(out)!r}, {str(out / 'grade')!r}}}\n"
-        "folders |= set(glob.glob('/tmp/*/')) | set(glob.glob('/tmp/grade-*/*/'))\n"
-        "for folder in folders:\n"
-        "    for name in ('grading.json', 'results.json'):\n"
-        "        try:\n"
-        "            with open(os.path.join(folder, name), 'w') as fh:\n"
-        "                fh.write(data)\n"
-        "        except OSError:\n"
-        "            pass\n"
-        "parent = os.getppid()\n"
-        "grandparent = int(open(f'/proc/{parent}/stat').read().rsplit(')', 1)[1].split()[1])\n"
-        "for pid in (parent, grandparent):\n"
-        "    for fd in range(3, 16):\n"
-        "        try:\n"
-        "            if os.path.islink(f'/proc/{pid}/fd/{fd}') and 'pipe:' in os.readlink(f'/proc/{pid}/fd/{fd}'):\n"
-        "                with open(f'/proc/{pid}/fd/{fd}', 'w') as fh:\n"
-        "                    fh.write(data)\n"
-        "        except OSError:\n"
-        "            pass\n"
-        f"print({marker!r})\n"
-        "os.kill(parent, signal.SIGKILL)"))
+    nb.cells.append(
+        nbformat.v4.new_code_cell(
+            "import glob, json, os, signal\n"
+            f"MAXIMA = {maxima!r}\n"
+            "full = {'questions': {q: {'score': float(p), 'possible': float(p), 'cases': []} for q, p in MAXIMA.items()},\n"
+            "        'cell_errors': [], 'error': None}\n"
+            "data = json.dumps(full)\n"
+            f"folders = {{os.getcwd(), '..', os.environ.get('TMPDIR', '/tmp'), '/tmp', {str(out)!r}, {str(out / 'grade')!r}}}\n"
+            "folders |= set(glob.glob('/tmp/*/')) | set(glob.glob('/tmp/grade-*/*/'))\n"
+            "for folder in folders:\n"
+            "    for name in ('grading.json', 'results.json'):\n"
+            "        try:\n"
+            "            with open(os.path.join(folder, name), 'w') as fh:\n"
+            "                fh.write(data)\n"
+            "        except OSError:\n"
+            "            pass\n"
+            "parent = os.getppid()\n"
+            "grandparent = int(open(f'/proc/{parent}/stat').read().rsplit(')', 1)[1].split()[1])\n"
+            "for pid in (parent, grandparent):\n"
+            "    for fd in range(3, 16):\n"
+            "        try:\n"
+            "            if os.path.islink(f'/proc/{pid}/fd/{fd}') and 'pipe:' in os.readlink(f'/proc/{pid}/fd/{fd}'):\n"
+            "                with open(f'/proc/{pid}/fd/{fd}', 'w') as fh:\n"
+            "                    fh.write(data)\n"
+            "        except OSError:\n"
+            "            pass\n"
+            f"print({marker!r})\n"
+            "os.kill(parent, signal.SIGKILL)"
+        )
+    )
     return nb
 
 
@@ -345,17 +377,20 @@ def hostile_handback(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     return nb
 
 
-def make_hostile(solution: Path, folder: Path, out: Path, victim: Path, marker: str, maxima: dict,
-                 explicit: list[str] = ()) -> list[Path]:
+def make_hostile(
+    solution: Path, folder: Path, out: Path, victim: Path, marker: str, maxima: dict, explicit: list[str] = ()
+) -> list[Path]:
     """Write the hostile notebooks into ``folder`` (see the module's doc); ``explicit`` are paths
     of the answer-key side that hostile_patch checks by name (besides searching everything)."""
     folder.mkdir(parents=True, exist_ok=True)
     paths = []
     explicit = [str(REPO / "solutions"), str(REPO / "solutions" / "09_exercises.ipynb"), *map(str, explicit)]
-    for name, build in (("hostile_escape", lambda nb: hostile_escape(nb, out, victim, marker)),
-                        ("hostile_forge", lambda nb: hostile_forge(nb, out, victim, marker, maxima)),
-                        ("hostile_patch", lambda nb: hostile_patch(nb, explicit)),
-                        ("hostile_handback", hostile_handback)):
+    for name, build in (
+        ("hostile_escape", lambda nb: hostile_escape(nb, out, victim, marker)),
+        ("hostile_forge", lambda nb: hostile_forge(nb, out, victim, marker, maxima)),
+        ("hostile_patch", lambda nb: hostile_patch(nb, explicit)),
+        ("hostile_handback", hostile_handback),
+    ):
         path = folder / f"{name}.ipynb"
         nbformat.write(build(nbformat.read(solution, as_version=4)), path)
         paths.append(path)
@@ -365,18 +400,27 @@ def make_hostile(solution: Path, folder: Path, out: Path, victim: Path, marker: 
 def make_sleeper(solution: Path, path: Path, marker: str) -> Path:
     """A notebook that starts a child process carrying ``marker`` in its command line, then loops."""
     nb = _setup_only(nbformat.read(solution, as_version=4))
-    nb.cells.append(nbformat.v4.new_code_cell(
-        "import subprocess, sys\n"
-        f"subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(600)', {marker!r}])\n"
-        "while True:\n"
-        "    pass"))
+    nb.cells.append(
+        nbformat.v4.new_code_cell(
+            "import subprocess, sys\n"
+            f"subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(600)', {marker!r}])\n"
+            "while True:\n"
+            "    pass"
+        )
+    )
     nbformat.write(nb, path)
     return path
 
 
-NOTEBOOK_FAULTS = {"several_faults": several_faults, "deletes_grader": deletes_grader, "infinite_loop": infinite_loop}
-NOT_NOTEBOOKS = {"not_json.ipynb": "This is my homework, I could not export it.\n",
-                 "essay.txt": "Dropout is a regularizer.\n"}
+NOTEBOOK_FAULTS = {
+    "several_faults": several_faults,
+    "deletes_grader": deletes_grader,
+    "infinite_loop": infinite_loop,
+}
+NOT_NOTEBOOKS = {
+    "not_json.ipynb": "This is my homework, I could not export it.\n",
+    "essay.txt": "Dropout is a regularizer.\n",
+}
 
 
 def make_submissions(solution: Path, folder: Path, names: list[str] | None = None) -> list[Path]:
