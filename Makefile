@@ -87,7 +87,7 @@ lint: setup
 browser: setup
 	$(PY) -m pytest tests/browser -q
 
-# The whole suite, in the order of the pipeline: unit tests, papermill execution of every lesson
+# The whole suite, in the order of the pipeline: lint (ruff and mypy), unit tests, papermill execution of every lesson
 # at its defaults into build/executed and build/html (the run whose numbers the claim tests and
 # the learner-view tests check), nbval on a
 # second execution at the lessons' quick parameters (build/quick: nbval re-executes every cell and
@@ -95,6 +95,7 @@ browser: setup
 # time; --dist loadfile keeps each notebook's cells, in order, on one of the $(JOBS) workers),
 # then the claims each lesson makes, notebook hygiene and the exercise checks.
 test: setup
+	$(MAKE) --no-print-directory lint
 	$(PY) -m pytest tests/unit -q -n $(JOBS)
 	$(PY) tools/run_lessons.py --html --out build/executed
 	$(PY) tools/run_lessons.py --quick --out build/quick
