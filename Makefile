@@ -78,6 +78,7 @@ unit: setup
 lint: setup
 	@status=0; \
 	$(VENV)/bin/ruff check . || status=1; \
+	$(VENV)/bin/ruff format --check . || status=1; \
 	$(VENV)/bin/mypy || status=1; \
 	exit $$status
 

@@ -180,8 +180,18 @@ __version__ = "0.1.0"
 #: The modules whose public names (``__all__``) are re-exported here, in order.
 #: ``grading`` is not among them: exercise tests import it as ``course_utils.grading``.
 SUBMODULES: tuple[str, ...] = (
-    "data", "reproducibility", "models", "training", "regularization", "dropout",
-    "normalization", "early_stopping", "schedules", "optimizers", "experiments", "plotting",
+    "data",
+    "reproducibility",
+    "models",
+    "training",
+    "regularization",
+    "dropout",
+    "normalization",
+    "early_stopping",
+    "schedules",
+    "optimizers",
+    "experiments",
+    "plotting",
     "results",
 )
 

@@ -99,8 +99,16 @@ _SPECS: dict[str, _Spec] = {
         description="Fashion-MNIST clothing images, 28x28 (70,000 images, Keras cache)",
         example_shape=(28, 28, 1),
         class_names=(
-            "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
-            "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot",
+            "T-shirt/top",
+            "Trouser",
+            "Pullover",
+            "Dress",
+            "Coat",
+            "Sandal",
+            "Shirt",
+            "Sneaker",
+            "Bag",
+            "Ankle boot",
         ),
         scale=255.0,
         cache_files=tuple(
@@ -119,8 +127,16 @@ _SPECS: dict[str, _Spec] = {
         description="CIFAR-10 colour images, 32x32x3 (60,000 images, Keras cache)",
         example_shape=(32, 32, 3),
         class_names=(
-            "airplane", "automobile", "bird", "cat", "deer",
-            "dog", "frog", "horse", "ship", "truck",
+            "airplane",
+            "automobile",
+            "bird",
+            "cat",
+            "deer",
+            "dog",
+            "frog",
+            "horse",
+            "ship",
+            "truck",
         ),
         scale=255.0,
         cache_files=("datasets/cifar-10-batches-py-target_archive",),
@@ -268,9 +284,7 @@ def _unavailable_message(spec: _Spec, cache: Path, missing: list[str], reason: s
     )
 
 
-def _load_keras_arrays(
-    spec: _Spec, download: bool
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def _load_keras_arrays(spec: _Spec, download: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     import keras
 
     cache = keras_cache_dir()
@@ -278,9 +292,10 @@ def _load_keras_arrays(
     if missing and not download:
         raise DatasetUnavailableError(
             _unavailable_message(
-                spec, cache, missing,
-                f"it is not in the Keras cache and downloads are off "
-                f"(download=False or {_OFFLINE_ENV}=1).",
+                spec,
+                cache,
+                missing,
+                f"it is not in the Keras cache and downloads are off (download=False or {_OFFLINE_ENV}=1).",
             )
         )
     loader: Callable[[], tuple] = getattr(keras.datasets, str(spec.keras_module)).load_data
@@ -304,7 +319,10 @@ def _load_digits_arrays() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarra
 
     digits = load_digits()
     x_pool, x_test, y_pool, y_test = train_test_split(
-        digits.images, digits.target, test_size=0.2, stratify=digits.target,
+        digits.images,
+        digits.target,
+        test_size=0.2,
+        stratify=digits.target,
         random_state=_SPLIT_SEED,
     )
     return x_pool, y_pool, x_test, y_test
@@ -374,9 +392,7 @@ def load_dataset(
             f"Received: val_fraction={val_fraction!r}"
         )
     if not (isinstance(label_noise, (int, float)) and 0.0 <= label_noise < 1.0):
-        raise ValueError(
-            f"`label_noise` must be a fraction in [0, 1). Received: label_noise={label_noise!r}"
-        )
+        raise ValueError(f"`label_noise` must be a fraction in [0, 1). Received: label_noise={label_noise!r}")
 
     if spec.keras_module is None:
         x_pool, y_pool, x_test, y_test = _load_digits_arrays()

@@ -98,9 +98,7 @@ def _check_curve(values: Any) -> list[float]:
     out = []
     for i, v in enumerate(np.asarray(raw, dtype=object).reshape(-1).tolist()):
         if isinstance(v, bool) or not isinstance(v, Real) or not math.isfinite(float(v)):
-            raise ValueError(
-                f"`values` must hold finite numbers; entry {i} (epoch {i + 1}) is {v!r}."
-            )
+            raise ValueError(f"`values` must hold finite numbers; entry {i} (epoch {i + 1}) is {v!r}.")
         out.append(float(v))
     if not out:
         raise ValueError("`values` is empty: record at least one epoch.")
@@ -114,8 +112,10 @@ def _check_non_negative_int(name: str, value: object) -> int:
 
 
 def _check_min_delta(min_delta: object) -> float:
-    if isinstance(min_delta, bool) or not isinstance(min_delta, Real) or not (
-        math.isfinite(float(min_delta)) and float(min_delta) >= 0.0
+    if (
+        isinstance(min_delta, bool)
+        or not isinstance(min_delta, Real)
+        or not (math.isfinite(float(min_delta)) and float(min_delta) >= 0.0)
     ):
         raise ValueError(
             "`min_delta` must be a number >= 0 (the smallest change that counts as an "
@@ -258,8 +258,9 @@ def stopping_epoch(
     >>> stopping_epoch(curve, patience=2), stopping_epoch(curve, patience=4)
     (5, None)
     """
-    return early_stopping_trace(values, patience=patience, min_delta=min_delta,
-                                start_from_epoch=start_from_epoch, mode=mode).stop_epoch
+    return early_stopping_trace(
+        values, patience=patience, min_delta=min_delta, start_from_epoch=start_from_epoch, mode=mode
+    ).stop_epoch
 
 
 _REPLAY_MODEL: Any = None
@@ -310,8 +311,7 @@ def replay_early_stopping(callback: Any, values: Sequence[float]) -> EarlyStoppi
 
     if not isinstance(callback, keras.callbacks.EarlyStopping):
         raise ValueError(
-            "`callback` must be a keras.callbacks.EarlyStopping. "
-            f"Received: {type(callback).__name__}"
+            f"`callback` must be a keras.callbacks.EarlyStopping. Received: {type(callback).__name__}"
         )
     curve = _check_curve(values)
     model = _replay_model()
@@ -333,8 +333,14 @@ def replay_early_stopping(callback: Any, values: Sequence[float]) -> EarlyStoppi
         model.stop_training = False
         callback.best_weights = None  # do not let on_train_end touch the replay model
     best = None if callback.best is None else float(callback.best)
-    return EarlyStoppingTrace(stop, len(waits), None if best is None else int(callback.best_epoch) + 1,
-                              best, tuple(waits), tuple(improved))
+    return EarlyStoppingTrace(
+        stop,
+        len(waits),
+        None if best is None else int(callback.best_epoch) + 1,
+        best,
+        tuple(waits),
+        tuple(improved),
+    )
 
 
 # ------------------------------------------------------------------------------------------------
@@ -404,14 +410,20 @@ def build_model_bank(
     limit_2 = math.sqrt(6.0 / (hidden_units + n_classes))
     inputs = keras.Input(shape=shape)
     x = keras.layers.Flatten()(inputs)
-    x = keras.layers.Dense(n_models * hidden_units, activation="relu", name="hidden_all",
-                           kernel_initializer=keras.initializers.RandomUniform(-limit_1, limit_1,
-                                                                               seed=int(seed)))(x)
+    x = keras.layers.Dense(
+        n_models * hidden_units,
+        activation="relu",
+        name="hidden_all",
+        kernel_initializer=keras.initializers.RandomUniform(-limit_1, limit_1, seed=int(seed)),
+    )(x)
     x = keras.layers.Reshape((n_models, hidden_units), name="per_model")(x)
-    x = keras.layers.EinsumDense("bkh,khc->bkc", output_shape=(n_models, n_classes), bias_axes="kc",
-                                 name="output_all",
-                                 kernel_initializer=keras.initializers.RandomUniform(-limit_2, limit_2,
-                                                                                     seed=int(seed) + 1))(x)
+    x = keras.layers.EinsumDense(
+        "bkh,khc->bkc",
+        output_shape=(n_models, n_classes),
+        bias_axes="kc",
+        name="output_all",
+        kernel_initializer=keras.initializers.RandomUniform(-limit_2, limit_2, seed=int(seed) + 1),
+    )(x)
     outputs = keras.layers.Softmax(name="softmax")(x)
     return keras.Model(inputs, outputs, name=name)
 
@@ -514,9 +526,18 @@ def selection_bias(
     mean_optimism = sign * (sel.mean() - hold.mean())
     rank = int(np.sum(sign * hold > sign * hold[winner])) + 1
     best_hold = float(hold.max() if higher_is_better else hold.min())
-    return SelectionBias(winner, float(sel[winner]), float(hold[winner]), float(optimism),
-                         float(sel.mean()), float(hold.mean()), float(optimism - mean_optimism),
-                         best_hold, rank, len(sel))
+    return SelectionBias(
+        winner,
+        float(sel[winner]),
+        float(hold[winner]),
+        float(optimism),
+        float(sel.mean()),
+        float(hold.mean()),
+        float(optimism - mean_optimism),
+        best_hold,
+        rank,
+        len(sel),
+    )
 
 
 def resampled_selection_bias(
@@ -586,5 +607,9 @@ def resampled_selection_bias(
         winners[d] = int(np.argmax(acc))
         sel_scores[d] = acc[winners[d]]
         mean_sel[d] = acc.mean()
-    return {"winner": winners, "selection_score": sel_scores, "holdout_score": hold_acc[winners],
-            "mean_selection_score": mean_sel}
+    return {
+        "winner": winners,
+        "selection_score": sel_scores,
+        "holdout_score": hold_acc[winners],
+        "mean_selection_score": mean_sel,
+    }

@@ -72,8 +72,8 @@ def inference_accuracy(model: Any, x: np.ndarray, y: np.ndarray, *, batch_size: 
         )
     correct = 0
     for start in range(0, len(y), batch_size):
-        scores = np.asarray(model(x[start:start + batch_size], training=False))
-        correct += int((scores.argmax(axis=1) == labels[start:start + batch_size]).sum())
+        scores = np.asarray(model(x[start : start + batch_size], training=False))
+        correct += int((scores.argmax(axis=1) == labels[start : start + batch_size]).sum())
     return correct / len(y)
 
 
@@ -143,12 +143,20 @@ class ExperimentResult:
     def as_dict(self) -> dict[str, Any]:
         """The scalar fields and properties as a plain dict (for records and tables)."""
         return {
-            "name": self.name, "epochs_budget": self.epochs_budget,
-            "epochs_trained": self.epochs_trained, "stopped_early": self.stopped_early,
-            "elapsed_seconds": self.elapsed_seconds, "train_accuracy": self.train_accuracy,
-            "val_accuracy": self.val_accuracy, "best_val_accuracy": self.best_val_accuracy,
-            "best_epoch": self.best_epoch, "gap": self.gap, "n_params": self.n_params,
-            "seed": self.seed, "batch_size": self.batch_size, "n_train": self.n_train,
+            "name": self.name,
+            "epochs_budget": self.epochs_budget,
+            "epochs_trained": self.epochs_trained,
+            "stopped_early": self.stopped_early,
+            "elapsed_seconds": self.elapsed_seconds,
+            "train_accuracy": self.train_accuracy,
+            "val_accuracy": self.val_accuracy,
+            "best_val_accuracy": self.best_val_accuracy,
+            "best_epoch": self.best_epoch,
+            "gap": self.gap,
+            "n_params": self.n_params,
+            "seed": self.seed,
+            "batch_size": self.batch_size,
+            "n_train": self.n_train,
         }
 
 
@@ -230,8 +238,16 @@ def run_experiment(
             "model.compile(optimizer=..., loss=..., metrics=['accuracy']) before returning it."
         )
     start = time.perf_counter()
-    history = train(model, data, epochs=epochs, batch_size=batch_size, callbacks=callbacks,
-                    progress=progress, label=name, seed=seed)
+    history = train(
+        model,
+        data,
+        epochs=epochs,
+        batch_size=batch_size,
+        callbacks=callbacks,
+        progress=progress,
+        label=name,
+        seed=seed,
+    )
     elapsed = time.perf_counter() - start
     logged = as_history_dict(history)
     return ExperimentResult(
@@ -304,8 +320,15 @@ def results_table(
     cells = []
     for r in rows:
         epochs = f"{r.epochs_trained:>{budget_width}}/{r.epochs_budget}" + ("*" if r.stopped_early else "")
-        row = [r.name, f"{r.val_accuracy:.3f}", f"{r.best_val_accuracy:.3f}",
-               f"{r.train_accuracy:.3f}", f"{r.gap:+.3f}", epochs, _seconds(r.elapsed_seconds)]
+        row = [
+            r.name,
+            f"{r.val_accuracy:.3f}",
+            f"{r.best_val_accuracy:.3f}",
+            f"{r.train_accuracy:.3f}",
+            f"{r.gap:+.3f}",
+            epochs,
+            _seconds(r.elapsed_seconds),
+        ]
         if ref is not None:
             row.append(f"{r.val_accuracy - ref.val_accuracy:+.3f}")
         cells.append(row)

@@ -586,7 +586,8 @@ def expect_choices(
     """
     per_key = isinstance(choices, Mapping)
     options_of: dict[Any, list[str]] = (
-        {k: list(v) for k, v in choices.items()} if isinstance(choices, Mapping) else {})
+        {k: list(v) for k, v in choices.items()} if isinstance(choices, Mapping) else {}
+    )
     shared: list[str] = [] if isinstance(choices, Mapping) else list(choices)
     if keys is None:
         if not per_key:

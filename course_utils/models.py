@@ -101,11 +101,15 @@ def build_mlp(
         if placement == "after":
             layers.append(keras.layers.BatchNormalization(name=f"batch_norm_{i + 1}"))
         if rate > 0:
-            layers.append(keras.layers.Dropout(rate, seed=None if seed is None else seed + 100 + i,
-                                               name=f"dropout_{i + 1}"))
+            layers.append(
+                keras.layers.Dropout(
+                    rate, seed=None if seed is None else seed + 100 + i, name=f"dropout_{i + 1}"
+                )
+            )
     layers.append(
-        keras.layers.Dense(num_classes, activation="softmax", kernel_initializer=init(len(widths)),
-                           name="output")
+        keras.layers.Dense(
+            num_classes, activation="softmax", kernel_initializer=init(len(widths)), name="output"
+        )
     )
     return keras.Sequential(layers, name=name)
 
@@ -205,24 +209,44 @@ def build_cnn(
     layers: list[Any] = [keras.Input(shape=shape), *augmentation]
     size = min(shape[0], shape[1])
     for i, width in enumerate(widths):
-        layers.append(keras.layers.Conv2D(width, 3, padding="same", use_bias=not batch_norm,
-                                          kernel_initializer=init(i),
-                                          kernel_regularizer=kernel_regularizer,
-                                          name=f"conv_{i + 1}"))
+        layers.append(
+            keras.layers.Conv2D(
+                width,
+                3,
+                padding="same",
+                use_bias=not batch_norm,
+                kernel_initializer=init(i),
+                kernel_regularizer=kernel_regularizer,
+                name=f"conv_{i + 1}",
+            )
+        )
         if batch_norm:
             layers.append(keras.layers.BatchNormalization(name=f"batch_norm_{i + 1}"))
         layers.append(keras.layers.Activation("relu", name=f"relu_{i + 1}"))
         if spatial_rate > 0:
-            layers.append(keras.layers.SpatialDropout2D(spatial_rate, seed=layer_seed(i),
-                                                        name=f"spatial_dropout_{i + 1}"))
+            layers.append(
+                keras.layers.SpatialDropout2D(
+                    spatial_rate, seed=layer_seed(i), name=f"spatial_dropout_{i + 1}"
+                )
+            )
         if i < len(widths) - 1 and size >= 4:
             layers.append(keras.layers.MaxPooling2D(2, name=f"pool_{i + 1}"))
             size //= 2
     layers.append(keras.layers.GlobalAveragePooling2D(name="global_pool"))
-    layers.append(keras.layers.Dense(dense_units, activation="relu", kernel_initializer=init(len(widths)),
-                                     kernel_regularizer=kernel_regularizer, name="dense"))
+    layers.append(
+        keras.layers.Dense(
+            dense_units,
+            activation="relu",
+            kernel_initializer=init(len(widths)),
+            kernel_regularizer=kernel_regularizer,
+            name="dense",
+        )
+    )
     if rate > 0:
         layers.append(keras.layers.Dropout(rate, seed=layer_seed(len(widths)), name="dropout"))
-    layers.append(keras.layers.Dense(num_classes, activation="softmax",
-                                     kernel_initializer=init(len(widths) + 1), name="output"))
+    layers.append(
+        keras.layers.Dense(
+            num_classes, activation="softmax", kernel_initializer=init(len(widths) + 1), name="output"
+        )
+    )
     return keras.Sequential(layers, name=name)

@@ -175,7 +175,8 @@ def _find_layer(model: Any, layer: Any) -> Any:
         except ValueError:
             names = [lay.name for lay in model.layers]
             raise ValueError(
-                f"Model {model.name!r} has no layer {layer!r}; its layers are {names}.") from None
+                f"Model {model.name!r} has no layer {layer!r}; its layers are {names}."
+            ) from None
     if layer not in model.layers:
         raise ValueError(f"Layer {getattr(layer, 'name', layer)!r} is not a layer of model {model.name!r}.")
     return layer
@@ -301,8 +302,9 @@ def compare_moving_statistics(layer: Any, inputs: np.ndarray) -> MovingStatistic
     def rel(a: np.ndarray, b: np.ndarray) -> float:
         return float(np.linalg.norm(a - b) / max(float(np.linalg.norm(b)), 1e-12))
 
-    return MovingStatistics(moving_mean, data_mean, moving_var, data_var,
-                            rel(moving_mean, data_mean), rel(moving_var, data_var))
+    return MovingStatistics(
+        moving_mean, data_mean, moving_var, data_var, rel(moving_mean, data_mean), rel(moving_var, data_var)
+    )
 
 
 def batch_dependence(
@@ -371,8 +373,9 @@ def batch_dependence(
         raise ValueError(f"`index` must be an integer in [0, {len(x)}). Received: index={index!r}")
     rng = np.random.default_rng(seed)
     others = np.delete(np.arange(len(x)), index)
-    batches = [np.concatenate([[index], rng.choice(others, batch_size - 1, replace=False)])
-               for _ in range(n_batches)]
+    batches = [
+        np.concatenate([[index], rng.choice(others, batch_size - 1, replace=False)]) for _ in range(n_batches)
+    ]
     if not layer.built:
         layer(x[batches[0]], training=False)
     saved = layer.get_weights()
@@ -382,4 +385,3 @@ def batch_dependence(
         layer.set_weights(saved)
     first = outputs[0]
     return float(max(np.max(np.abs(o - first)) for o in outputs[1:]))
-

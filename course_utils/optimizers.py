@@ -274,8 +274,7 @@ class AdaBelief(keras.optimizers.Optimizer):
         deviation = ops.square(ops.subtract(gradient, m))
         self.assign(
             s,
-            ops.add(ops.add(ops.multiply(beta_2, s), ops.multiply(1.0 - beta_2, deviation)),
-                    epsilon),
+            ops.add(ops.add(ops.multiply(beta_2, s), ops.multiply(1.0 - beta_2, deviation)), epsilon),
         )
         m_hat = ops.divide(m, 1.0 - ops.power(beta_1, t))
         s_hat = ops.divide(s, 1.0 - ops.power(beta_2, t))
@@ -292,9 +291,7 @@ class AdaBelief(keras.optimizers.Optimizer):
 # --------------------------------------------------------------------------------------------
 # Measurement helpers
 # --------------------------------------------------------------------------------------------
-def max_abs_weight_difference(
-    weights_a: Sequence[np.ndarray], weights_b: Sequence[np.ndarray]
-) -> float:
+def max_abs_weight_difference(weights_a: Sequence[np.ndarray], weights_b: Sequence[np.ndarray]) -> float:
     """The largest absolute difference between two lists of weight arrays.
 
     Args:

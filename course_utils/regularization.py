@@ -41,8 +41,12 @@ _WHICH = ("all", "regularized", "constrained")
 
 
 def _check_positive(name: str, value: object) -> float:
-    if isinstance(value, bool) or not isinstance(value, Real) or not float(value) > 0.0 \
-            or not np.isfinite(float(value)):
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, Real)
+        or not float(value) > 0.0
+        or not np.isfinite(float(value))
+    ):
         raise ValueError(f"`{name}` must be a finite number > 0. Received: {name}={value!r}")
     return float(value)
 
@@ -95,9 +99,7 @@ def kernel_weights(model: Any, *, which: str = "all") -> dict[str, np.ndarray]:
     if which not in _WHICH:
         raise ValueError(f"`which` must be one of {_WHICH}. Received: which={which!r}")
     if not _is_model(model):
-        raise ValueError(
-            f"`model` must be a Keras model. Received: model of type {type(model).__name__}"
-        )
+        raise ValueError(f"`model` must be a Keras model. Received: model of type {type(model).__name__}")
     layers = _kernel_layers(model)
     if not layers:
         raise ValueError(
@@ -228,11 +230,11 @@ def kernel_column_norms(kernel: Any, axis: int | Sequence[int] = 0) -> np.ndarra
             f"`kernel` must have at least 2 dimensions (inputs, units). Received: shape {w.shape}"
         )
     axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
-    if not axes or any(isinstance(a, bool) or not isinstance(a, (int, np.integer))
-                       or not -w.ndim <= a < w.ndim for a in axes):
+    if not axes or any(
+        isinstance(a, bool) or not isinstance(a, (int, np.integer)) or not -w.ndim <= a < w.ndim for a in axes
+    ):
         raise ValueError(
-            f"`axis` must be an axis (or axes) of a kernel with {w.ndim} dimensions. "
-            f"Received: axis={axis!r}"
+            f"`axis` must be an axis (or axes) of a kernel with {w.ndim} dimensions. Received: axis={axis!r}"
         )
     return np.sqrt(np.sum(w * w, axis=axes)).ravel()
 
@@ -264,9 +266,7 @@ def regularization_penalty(model: Any) -> float:
     0.6
     """
     if not _is_model(model) or not hasattr(model, "losses"):
-        raise ValueError(
-            f"`model` must be a Keras model. Received: model of type {type(model).__name__}"
-        )
+        raise ValueError(f"`model` must be a Keras model. Received: model of type {type(model).__name__}")
     return float(sum(float(np.asarray(loss)) for loss in model.losses))
 
 
@@ -337,8 +337,12 @@ def weight_statistics(model: Any, threshold: float = 1e-3) -> WeightStatistics:
         near_zero=near_zero_fraction(kernels, threshold),
         threshold=threshold,
         max_abs=float(max(np.max(np.abs(a)) for a in arrays)),
-        max_column_norm=float(max(
-            kernel_column_norms(k, axis=tuple(range(np.ndim(k) - 1))).max()
-            for k in kernels.values() if np.ndim(k) >= 2)),
+        max_column_norm=float(
+            max(
+                kernel_column_norms(k, axis=tuple(range(np.ndim(k) - 1))).max()
+                for k in kernels.values()
+                if np.ndim(k) >= 2
+            )
+        ),
         penalty=regularization_penalty(model),
     )

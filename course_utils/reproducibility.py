@@ -68,7 +68,11 @@ def describe_environment() -> str:
     import tensorflow as tf
 
     gpus = tf.config.list_physical_devices("GPU")
-    where = (f"running on {len(gpus)} GPU(s): " + ", ".join(g.name for g in gpus)) if gpus else (
-        "running on the CPU (no GPU found)")
-    return (f"TensorFlow {tf.__version__}, Keras {keras.__version__}, "
-            f"Python {platform.python_version()}: {where}")
+    where = (
+        (f"running on {len(gpus)} GPU(s): " + ", ".join(g.name for g in gpus))
+        if gpus
+        else ("running on the CPU (no GPU found)")
+    )
+    return (
+        f"TensorFlow {tf.__version__}, Keras {keras.__version__}, Python {platform.python_version()}: {where}"
+    )

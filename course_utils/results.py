@@ -27,8 +27,14 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["RESULTS_DIR_ENV", "Claim", "LessonRecorder", "SeedComparison", "compare_over_seeds",
-           "load_results"]
+__all__ = [
+    "RESULTS_DIR_ENV",
+    "Claim",
+    "LessonRecorder",
+    "SeedComparison",
+    "compare_over_seeds",
+    "load_results",
+]
 
 RESULTS_DIR_ENV = "COURSE_RESULTS_DIR"
 
@@ -88,8 +94,7 @@ class Claim:
         return f"claim {verdict}: {self.statement}\n    evidence: {self.evidence}"
 
     def as_dict(self) -> dict[str, Any]:
-        return {"id": self.id, "statement": self.statement, "holds": self.holds,
-                "evidence": self.evidence}
+        return {"id": self.id, "statement": self.statement, "holds": self.holds, "evidence": self.evidence}
 
 
 @dataclass(frozen=True)
@@ -144,13 +149,21 @@ class SeedComparison:
     def __str__(self) -> str:
         a, b = np.asarray(self.a), np.asarray(self.b)
         spread = lambda v: f"{v.mean():.4g} ± {v.std(ddof=1) if len(v) > 1 else 0.0:.2g}"  # noqa: E731
-        return (f"{self.names[0]} {spread(a)} vs {self.names[1]} {spread(b)} over {self.seeds} seeds: "
-                f"difference {self.difference:+.4g} ± {self.standard_error:.2g} (SE): {self.verdict()}")
+        return (
+            f"{self.names[0]} {spread(a)} vs {self.names[1]} {spread(b)} over {self.seeds} seeds: "
+            f"difference {self.difference:+.4g} ± {self.standard_error:.2g} (SE): {self.verdict()}"
+        )
 
     def as_dict(self) -> dict[str, Any]:
-        return {"names": list(self.names), "a": list(self.a), "b": list(self.b),
-                "difference": self.difference, "standard_error": self.standard_error,
-                "clear": self.clear, "winner": self.winner}
+        return {
+            "names": list(self.names),
+            "a": list(self.a),
+            "b": list(self.b),
+            "difference": self.difference,
+            "standard_error": self.standard_error,
+            "clear": self.clear,
+            "winner": self.winner,
+        }
 
 
 def compare_over_seeds(
@@ -185,16 +198,24 @@ def compare_over_seeds(
     """
     x, y = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
     if x.ndim != 1 or x.shape != y.shape or len(x) == 0:
-        raise ValueError("`a` and `b` must be two equally long, non-empty lists of one value per "
-                         f"seed. Received lengths {np.size(x)} and {np.size(y)}")
+        raise ValueError(
+            "`a` and `b` must be two equally long, non-empty lists of one value per "
+            f"seed. Received lengths {np.size(x)} and {np.size(y)}"
+        )
     if not (np.all(np.isfinite(x)) and np.all(np.isfinite(y))):
-        raise ValueError(f"Every measurement must be a finite number. Received: a={x.tolist()}, "
-                         f"b={y.tolist()}")
+        raise ValueError(
+            f"Every measurement must be a finite number. Received: a={x.tolist()}, b={y.tolist()}"
+        )
     d = x - y
     se = float(d.std(ddof=1) / np.sqrt(len(d))) if len(d) > 1 else 0.0
-    return SeedComparison(names=(str(names[0]), str(names[1])), a=tuple(x.tolist()),
-                          b=tuple(y.tolist()), difference=float(d.mean()), standard_error=se,
-                          higher_is_better=bool(higher_is_better))
+    return SeedComparison(
+        names=(str(names[0]), str(names[1])),
+        a=tuple(x.tolist()),
+        b=tuple(y.tolist()),
+        difference=float(d.mean()),
+        standard_error=se,
+        higher_is_better=bool(higher_is_better),
+    )
 
 
 def _format_cell(value: Any) -> str:
@@ -297,8 +318,11 @@ class LessonRecorder:
         if not rows:
             raise ValueError(f"`rows` of table {key!r} is empty: pass at least one row.")
         self.record(key, {str(name): dict(row) for name, row in rows.items()})
-        shown = list(columns) if columns is not None else list(dict.fromkeys(
-            c for row in rows.values() for c in row))
+        shown = (
+            list(columns)
+            if columns is not None
+            else list(dict.fromkeys(c for row in rows.values() for c in row))
+        )
         cells = [[_format_cell(row.get(c, "")) for c in shown] for row in rows.values()]
         names = [str(n) for n in rows]
         name_w = max(len(n) for n in names)
@@ -339,8 +363,9 @@ class LessonRecorder:
         True
         """
         if not id or not statement:
-            raise ValueError("A claim needs an `id` and a `statement`. "
-                             f"Received: id={id!r}, statement={statement!r}")
+            raise ValueError(
+                f"A claim needs an `id` and a `statement`. Received: id={id!r}, statement={statement!r}"
+            )
         result = Claim(id=str(id), statement=str(statement), holds=bool(holds), evidence=str(evidence))
         self.claims[result.id] = result
         self.save()

@@ -38,8 +38,12 @@ __all__ = [
 
 
 def _check_learning_rate(name: str, value: object) -> float:
-    if (isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating))
-            or not math.isfinite(float(value)) or float(value) <= 0.0):
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, (int, float, np.integer, np.floating))
+        or not math.isfinite(float(value))
+        or float(value) <= 0.0
+    ):
         raise ValueError(f"`{name}` must be a positive, finite learning rate. Received: {name}={value!r}")
     return float(value)
 
@@ -269,8 +273,9 @@ def schedule_values(schedule: Any, steps: Sequence[int] | np.ndarray) -> np.ndar
     [0.1, 0.05, 0.025]
     """
     if not callable(schedule):
-        raise ValueError("`schedule` must be a schedule object or a function of the step. "
-                         f"Received: {schedule!r}")
+        raise ValueError(
+            f"`schedule` must be a schedule object or a function of the step. Received: {schedule!r}"
+        )
     steps_arr = np.asarray(steps)
     if steps_arr.ndim != 1 or steps_arr.size == 0:
         raise ValueError(f"`steps` must be a non-empty 1-D sequence of steps. Received: steps={steps!r}")
@@ -296,8 +301,10 @@ def schedule_values(schedule: Any, steps: Sequence[int] | np.ndarray) -> np.ndar
 def _vectorized_values(schedule: Any, steps: np.ndarray) -> np.ndarray | None:
     """All steps at once, or ``None`` when that fails (then the caller goes step by step)."""
     try:  # one call on the vector of steps: fine for formulas without branches
-        values = np.asarray(keras.ops.convert_to_numpy(
-            schedule(keras.ops.convert_to_tensor(steps.astype("int64")))), dtype=float)
+        values = np.asarray(
+            keras.ops.convert_to_numpy(schedule(keras.ops.convert_to_tensor(steps.astype("int64")))),
+            dtype=float,
+        )
         if values.shape == steps.shape and np.isfinite(values).all():
             return values
     except Exception:  # noqa: BLE001 - e.g. a `cond` on a vector (CosineDecay with warm-up)
@@ -399,12 +406,15 @@ def suggest_learning_rate(
     lrs = np.asarray(learning_rates, dtype=float)
     raw = np.asarray(losses, dtype=float)
     if lrs.shape != raw.shape or lrs.ndim != 1:
-        raise ValueError(f"`learning_rates` and `losses` must be 1-D and of the same length. "
-                         f"Received: {lrs.shape} and {raw.shape}")
+        raise ValueError(
+            f"`learning_rates` and `losses` must be 1-D and of the same length. "
+            f"Received: {lrs.shape} and {raw.shape}"
+        )
     skip_start = _check_steps("skip_start", skip_start, allow_zero=True)
     if len(lrs) < skip_start + 3:
-        raise ValueError(f"The curve has {len(lrs)} points; at least skip_start + 3 = "
-                         f"{skip_start + 3} are needed.")
+        raise ValueError(
+            f"The curve has {len(lrs)} points; at least skip_start + 3 = {skip_start + 3} are needed."
+        )
     if (lrs <= 0).any() or (np.diff(lrs) <= 0).any():
         raise ValueError("`learning_rates` must be positive and strictly increasing.")
     finite = np.isfinite(raw)
@@ -472,9 +482,11 @@ class LRFinder(keras.callbacks.Callback):
         if self.num_steps < 3:
             raise ValueError(f"`num_steps` must be at least 3. Received: num_steps={num_steps!r}")
         if divergence_factor is not None and not (
-                isinstance(divergence_factor, (int, float)) and divergence_factor > 1):
-            raise ValueError(f"`divergence_factor` must be > 1 or None. Received: "
-                             f"divergence_factor={divergence_factor!r}")
+            isinstance(divergence_factor, (int, float)) and divergence_factor > 1
+        ):
+            raise ValueError(
+                f"`divergence_factor` must be > 1 or None. Received: divergence_factor={divergence_factor!r}"
+            )
         self.divergence_factor = divergence_factor
         self.beta = float(check_non_negative("beta", beta))
         if self.beta >= 1.0:
@@ -493,8 +505,9 @@ class LRFinder(keras.callbacks.Callback):
 
     def on_train_begin(self, logs: Mapping[str, Any] | None = None) -> None:
         if not isinstance(self.model.optimizer._learning_rate, keras.Variable):
-            raise ValueError("LRFinder needs an optimizer created with a float learning_rate, "
-                             "not a schedule object.")
+            raise ValueError(
+                "LRFinder needs an optimizer created with a float learning_rate, not a schedule object."
+            )
         self.learning_rates, self.losses = [], []
         self.stopped_early, self._step, self._avg, self._best = False, 0, 0.0, math.inf
 
@@ -510,11 +523,13 @@ class LRFinder(keras.callbacks.Callback):
         self.losses.append(loss)
         self._step += 1
         self._avg = self.beta * self._avg + (1 - self.beta) * loss
-        smoothed = self._avg / (1 - self.beta ** self._step)
+        smoothed = self._avg / (1 - self.beta**self._step)
         self._best = min(self._best, smoothed)
         diverged = not math.isfinite(loss) or (
-            self.divergence_factor is not None and self._step > 5
-            and smoothed > self.divergence_factor * self._best)
+            self.divergence_factor is not None
+            and self._step > 5
+            and smoothed > self.divergence_factor * self._best
+        )
         if diverged or self._step >= self.num_steps:
             self.stopped_early = diverged
             self.model.stop_training = True
@@ -610,11 +625,14 @@ def lr_range_test(
     if method not in _METHODS:
         raise ValueError(f"`method` must be one of {_METHODS}. Received: method={method!r}")
     if getattr(model, "optimizer", None) is None:
-        raise ValueError(f"Model {model.name!r} is not compiled. Compile it with an optimizer "
-                         "that has a float learning_rate first.")
+        raise ValueError(
+            f"Model {model.name!r} is not compiled. Compile it with an optimizer "
+            "that has a float learning_rate first."
+        )
     batch_size = check_positive_int("batch_size", batch_size)
-    finder = LRFinder(min_learning_rate, max_learning_rate, num_steps,
-                      divergence_factor=divergence_factor, beta=beta)
+    finder = LRFinder(
+        min_learning_rate, max_learning_rate, num_steps, divergence_factor=divergence_factor, beta=beta
+    )
     ds = as_tf_dataset(data.x_train, data.y_train, batch_size=batch_size, shuffle=True, seed=seed)
     model.fit(ds.repeat().take(num_steps), epochs=1, verbose=0, shuffle=False, callbacks=[finder])
     lrs = np.asarray(finder.learning_rates)
@@ -622,6 +640,11 @@ def lr_range_test(
     suggestion = suggest_learning_rate(lrs, losses, method=method, beta=beta)
     clean = np.where(np.isfinite(losses), losses, np.nan)
     smoothed = smooth_losses(np.nan_to_num(clean, nan=np.nanmax(clean)), beta=beta)
-    return LRRangeTestResult(learning_rates=lrs, losses=losses, smoothed_losses=smoothed,
-                             suggestion=suggestion, method=method, stopped_early=finder.stopped_early)
-
+    return LRRangeTestResult(
+        learning_rates=lrs,
+        losses=losses,
+        smoothed_losses=smoothed,
+        suggestion=suggestion,
+        method=method,
+        stopped_early=finder.stopped_early,
+    )

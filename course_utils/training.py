@@ -83,8 +83,11 @@ class CompactProgress(keras.callbacks.Callback):
             return
         epochs = int((self.params or {}).get("epochs") or 0)
         width = len(str(epochs))
-        parts = [f"{k} {v:.4f}" if "loss" in k else f"{k} {v:.3f}" for k, v in (logs or {}).items()
-                 if isinstance(v, (int, float, np.floating))]
+        parts = [
+            f"{k} {v:.4f}" if "loss" in k else f"{k} {v:.3f}"
+            for k, v in (logs or {}).items()
+            if isinstance(v, (int, float, np.floating))
+        ]
         print(f"{self._prefix()}epoch {epoch + 1:>{width}}/{epochs}  " + "  ".join(parts), flush=True)
 
     def on_train_end(self, logs: Mapping[str, Any] | None = None) -> None:
@@ -129,8 +132,9 @@ def as_tf_dataset(
     return _input_pipeline(x, y, batch_size=batch_size, shuffle=shuffle, seed=seed, prefetch=True)
 
 
-def _input_pipeline(x: np.ndarray, y: np.ndarray, *, batch_size: int, shuffle: bool, seed: int,
-                    prefetch: bool) -> Any:
+def _input_pipeline(
+    x: np.ndarray, y: np.ndarray, *, batch_size: int, shuffle: bool, seed: int, prefetch: bool
+) -> Any:
     """:func:`as_tf_dataset`; ``prefetch=False`` leaves out its last stage, and then, without
     shuffling, caches the batches instead of the examples. Either way the batches, and their
     order, are the same: prefetching only overlaps producing them with using them, and an
@@ -156,8 +160,14 @@ def _input_pipeline(x: np.ndarray, y: np.ndarray, *, batch_size: int, shuffle: b
 # ---------------------------------------------------------------------------------------------
 
 #: Callback hooks that ``fit`` calls once per batch (``on_train_batch_*`` default to ``on_batch_*``).
-_BATCH_HOOKS = ("on_batch_begin", "on_batch_end", "on_train_batch_begin", "on_train_batch_end",
-                "on_test_batch_begin", "on_test_batch_end")
+_BATCH_HOOKS = (
+    "on_batch_begin",
+    "on_batch_end",
+    "on_train_batch_begin",
+    "on_train_batch_end",
+    "on_test_batch_begin",
+    "on_test_batch_end",
+)
 
 #: ``COURSE_FAST_TRAIN=0`` makes :func:`train` always call ``model.fit`` (to compare, or debug).
 FAST_TRAIN_ENV = "COURSE_FAST_TRAIN"
@@ -167,8 +177,9 @@ def _overridden_hooks(callback: Any, hooks: Sequence[str] = _BATCH_HOOKS) -> lis
     """The hooks among ``hooks`` that ``callback`` replaces (in its class or on the instance)
     instead of inheriting ``keras.callbacks.Callback``'s no-op."""
     base = keras.callbacks.Callback
-    return [h for h in hooks
-            if h in vars(callback) or getattr(type(callback), h, None) is not getattr(base, h)]
+    return [
+        h for h in hooks if h in vars(callback) or getattr(type(callback), h, None) is not getattr(base, h)
+    ]
 
 
 def _batch_hook_is_harmless(callback: Any, overridden: list[str]) -> bool:
@@ -178,13 +189,21 @@ def _batch_hook_is_harmless(callback: Any, overridden: list[str]) -> bool:
     optimizer's rate, which the fast path records inside the compiled loop)."""
     from .schedules import LearningRateLogger
 
-    if (isinstance(callback, keras.callbacks.ModelCheckpoint) and callback.save_freq == "epoch"
-            and overridden == ["on_train_batch_end"] and "on_train_batch_end" not in vars(callback)
-            and type(callback).on_train_batch_end is keras.callbacks.ModelCheckpoint.on_train_batch_end):
+    if (
+        isinstance(callback, keras.callbacks.ModelCheckpoint)
+        and callback.save_freq == "epoch"
+        and overridden == ["on_train_batch_end"]
+        and "on_train_batch_end" not in vars(callback)
+        and type(callback).on_train_batch_end is keras.callbacks.ModelCheckpoint.on_train_batch_end
+    ):
         return True
-    return (isinstance(callback, LearningRateLogger) and callback.every in ("epoch", "batch")
-            and overridden == ["on_train_batch_begin"] and "on_train_batch_begin" not in vars(callback)
-            and type(callback).on_train_batch_begin is LearningRateLogger.on_train_batch_begin)
+    return (
+        isinstance(callback, LearningRateLogger)
+        and callback.every in ("epoch", "batch")
+        and overridden == ["on_train_batch_begin"]
+        and "on_train_batch_begin" not in vars(callback)
+        and type(callback).on_train_batch_begin is LearningRateLogger.on_train_batch_begin
+    )
 
 
 def _fast_path_blocker(model: Any, callbacks: Sequence[Any]) -> str | None:
@@ -200,8 +219,17 @@ def _fast_path_blocker(model: Any, callbacks: Sequence[Any]) -> str | None:
 
     if not isinstance(model, TensorFlowTrainer):
         return "the model is not a Keras TensorFlow trainer"
-    for step in ("train_step", "test_step", "compute_metrics", "get_metrics_result",
-                 "make_train_function", "make_test_function", "fit", "evaluate", "reset_metrics"):
+    for step in (
+        "train_step",
+        "test_step",
+        "compute_metrics",
+        "get_metrics_result",
+        "make_train_function",
+        "make_test_function",
+        "fit",
+        "evaluate",
+        "reset_metrics",
+    ):
         if step in vars(model) or getattr(type(model), step) is not getattr(keras.Model, step):
             return f"the model overrides {step}"
     if not all(layer.built for layer in model._flatten_layers()):
@@ -238,10 +266,12 @@ class _FastFunctions:
         self.functions: dict[Any, Any] = {}
 
     def valid_for(self, model: Any) -> bool:
-        return (self._train_function is model.train_function
-                and self._test_function is model.test_function
-                and self._optimizer_id == id(model.optimizer)
-                and self._jit_compile == model.jit_compile)
+        return (
+            self._train_function is model.train_function
+            and self._test_function is model.test_function
+            and self._optimizer_id == id(model.optimizer)
+            and self._jit_compile == model.jit_compile
+        )
 
 
 def _fast_functions(model: Any, *, record_rates: bool, fused: bool, reset_first: bool) -> Any:
@@ -289,8 +319,9 @@ def _fast_functions(model: Any, *, record_rates: bool, fused: bool, reset_first:
     test_one = compiled_step(model.test_step)
     optimizer = model.optimizer
 
-    def run_steps(one_step: Any, x: Any, y: Any, order: Any, batch_size: Any, num_steps: Any,
-                  rates: bool) -> tuple[Any, ...]:
+    def run_steps(
+        one_step: Any, x: Any, y: Any, order: Any, batch_size: Any, num_steps: Any, rates: bool
+    ) -> tuple[Any, ...]:
         size = num_steps if rates else 0
         rate_log = tf.TensorArray(tf.float32, size=size, element_shape=())
         step_log = tf.TensorArray(tf.int64, size=size, element_shape=())
@@ -311,7 +342,8 @@ def _fast_functions(model: Any, *, record_rates: bool, fused: bool, reset_first:
             return i + 1, rate_log, step_log
 
         _, rate_log, step_log = tf.while_loop(
-            lambda i, *_: i < num_steps, body, (tf.constant(0), rate_log, step_log))
+            lambda i, *_: i < num_steps, body, (tf.constant(0), rate_log, step_log)
+        )
         # The default train_step/test_step return exactly this after their last batch (fit and
         # evaluate then read the same values again through _get_metrics_result_or_logs).
         return model.get_metrics_result(), rate_log.stack(), step_log.stack()
@@ -331,8 +363,17 @@ def _fast_functions(model: Any, *, record_rates: bool, fused: bool, reset_first:
         return run_steps(test_one, x, y, None, batch_size, num_steps, False)[:1]
 
     @tf.autograph.experimental.do_not_convert
-    def fused_epoch(x: Any, y: Any, order: Any, batch_size: Any, num_steps: Any, x_val: Any,
-                    y_val: Any, val_batch_size: Any, val_steps: Any) -> tuple[Any, ...]:
+    def fused_epoch(
+        x: Any,
+        y: Any,
+        order: Any,
+        batch_size: Any,
+        num_steps: Any,
+        x_val: Any,
+        y_val: Any,
+        val_batch_size: Any,
+        val_steps: Any,
+    ) -> tuple[Any, ...]:
         out = train_epoch(x, y, order, batch_size, num_steps)
         with tf.control_dependencies(keras.tree.flatten(out)):
             reset_metrics()  # evaluate's, after the training metrics were read
@@ -345,33 +386,43 @@ def _fast_functions(model: Any, *, record_rates: bool, fused: bool, reset_first:
         return tf.stack([tf.reshape(tf.cast(v, tf.float64), ()) for v in logs.values()])
 
     @tf.autograph.experimental.do_not_convert
-    def epoch_block(x: Any, y: Any, orders: Any, batch_size: Any, num_steps: Any, x_val: Any,
-                    y_val: Any, val_batch_size: Any, val_steps: Any) -> tuple[Any, Any]:
+    def epoch_block(
+        x: Any,
+        y: Any,
+        orders: Any,
+        batch_size: Any,
+        num_steps: Any,
+        x_val: Any,
+        y_val: Any,
+        val_batch_size: Any,
+        val_steps: Any,
+    ) -> tuple[Any, Any]:
         def body(k: Any, train_rows: Any, val_rows: Any) -> tuple[Any, ...]:
             reset_metrics()  # fit's, at the start of every epoch
             train_row = as_row(run_steps(train_one, x, y, orders[k], batch_size, num_steps, False)[0])
             with tf.control_dependencies([train_row]):
                 reset_metrics()  # evaluate's, after the training metrics were read
-                val_row = as_row(run_steps(test_one, x_val, y_val, None, val_batch_size, val_steps,
-                                           False)[0])
+                val_row = as_row(run_steps(test_one, x_val, y_val, None, val_batch_size, val_steps, False)[0])
             return k + 1, train_rows.write(k, train_row), val_rows.write(k, val_row)
 
         n_epochs = tf.shape(orders)[0]
         rows = (tf.TensorArray(tf.float64, size=n_epochs), tf.TensorArray(tf.float64, size=n_epochs))
-        _, train_rows, val_rows = tf.while_loop(lambda k, *_: k < n_epochs, body,
-                                                (tf.constant(0),) + rows)
+        _, train_rows, val_rows = tf.while_loop(lambda k, *_: k < n_epochs, body, (tf.constant(0),) + rows)
         return train_rows.stack(), val_rows.stack()
 
     if fused:
-        functions = {"epoch": tf.function(fused_epoch, reduce_retracing=True),
-                     "epochs": tf.function(epoch_block, reduce_retracing=True),
-                     "metric_names": metric_names}
+        functions = {
+            "epoch": tf.function(fused_epoch, reduce_retracing=True),
+            "epochs": tf.function(epoch_block, reduce_retracing=True),
+            "metric_names": metric_names,
+        }
     else:
-        functions = {"train": tf.function(train_epoch, reduce_retracing=True),
-                     "test": tf.function(test_epoch, reduce_retracing=True)}
+        functions = {
+            "train": tf.function(train_epoch, reduce_retracing=True),
+            "test": tf.function(test_epoch, reduce_retracing=True),
+        }
     cache.functions[key] = functions
     return functions
-
 
 
 class _ShuffledOrder:
@@ -391,9 +442,13 @@ class _ShuffledOrder:
     def __init__(self, n: int, seed: int) -> None:
         import tensorflow as tf
 
-        orders = (tf.data.Dataset.range(n)
-                  .shuffle(n, seed=int(seed), reshuffle_each_iteration=True)
-                  .batch(n).repeat().shard(2, 0))
+        orders = (
+            tf.data.Dataset.range(n)
+            .shuffle(n, seed=int(seed), reshuffle_each_iteration=True)
+            .batch(n)
+            .repeat()
+            .shard(2, 0)
+        )
         self._iterator = iter(orders)
 
     def next_epoch(self) -> Any:
@@ -433,9 +488,20 @@ def _epoch_blocks(first: int, epochs: int, n: int, callbacks: Sequence[Any]) -> 
     return blocks
 
 
-def _fit_fast(model: Any, x: np.ndarray, y: np.ndarray, x_val: np.ndarray, y_val: np.ndarray, *,
-              batch_size: int, val_batch_size: int, seed: int, epochs: int,
-              callbacks: Sequence[Any], fuse: bool | None = None) -> Any:
+def _fit_fast(
+    model: Any,
+    x: np.ndarray,
+    y: np.ndarray,
+    x_val: np.ndarray,
+    y_val: np.ndarray,
+    *,
+    batch_size: int,
+    val_batch_size: int,
+    seed: int,
+    epochs: int,
+    callbacks: Sequence[Any],
+    fuse: bool | None = None,
+) -> Any:
     """``model.fit(as_tf_dataset(x, y, batch_size=batch_size, shuffle=True, seed=seed),
     validation_data=as_tf_dataset(x_val, y_val, batch_size=val_batch_size), epochs=epochs,
     verbose=0, shuffle=False, callbacks=callbacks)`` with the same callback calls, metric
@@ -465,26 +531,36 @@ def _fit_fast(model: Any, x: np.ndarray, y: np.ndarray, x_val: np.ndarray, y_val
 
     # As in fit: CallbackList(callbacks, add_history=True, add_progbar=verbose != 0, ...).
     callback_list = keras.callbacks.CallbackList(
-        list(callbacks), add_history=True, add_progbar=False, verbose=0, epochs=epochs,
-        steps=steps, model=model)
+        list(callbacks),
+        add_history=True,
+        add_progbar=False,
+        verbose=0,
+        epochs=epochs,
+        steps=steps,
+        model=model,
+    )
     x, y = tf.convert_to_tensor(x), tf.convert_to_tensor(y)  # one copy, shared by every epoch
     x_val, y_val = tf.convert_to_tensor(x_val), tf.convert_to_tensor(y_val)
     # Create the optimizer's and the metrics' variables (zeros) now, as fit does under a
     # tf.distribute strategy: no variable is then created inside the compiled loop (and a
     # tf.function that creates variables is traced twice). The model itself is built already.
-    model._symbolic_build(data_batch=(tf.TensorSpec((None, *x.shape[1:]), x.dtype),
-                                      tf.TensorSpec((None, *y.shape[1:]), y.dtype)))
+    model._symbolic_build(
+        data_batch=(
+            tf.TensorSpec((None, *x.shape[1:]), x.dtype),
+            tf.TensorSpec((None, *y.shape[1:]), y.dtype),
+        )
+    )
     model.stop_training = False
     model.make_train_function()  # as fit and evaluate do: they exist afterwards
     model.make_test_function()
-    functions = _fast_functions(model, record_rates=bool(batch_loggers), fused=fuse,
-                                reset_first=reset_first)
+    functions = _fast_functions(model, record_rates=bool(batch_loggers), fused=fuse, reset_first=reset_first)
     orders = _ShuffledOrder(n, seed)
     train_steps, all_val_steps, one_step = tf.constant(steps), tf.constant(val_steps), tf.constant(1)
     batch, val_batch = tf.constant(batch_size, tf.int64), tf.constant(val_batch_size, tf.int64)
     first = model._initial_epoch or 0
-    observers_only = (fuse and reset_first and len(model.outputs) == 1
-                      and all(type(cb) in _OBSERVERS for cb in callbacks))
+    observers_only = (
+        fuse and reset_first and len(model.outputs) == 1 and all(type(cb) in _OBSERVERS for cb in callbacks)
+    )
     # One trace per function, for any number of examples, epochs or steps (a tf.function that
     # meets a second shape would trace again): the concrete functions of these signatures.
     data_spec = [tf.TensorSpec((None, *t.shape[1:]), t.dtype) for t in (x, y)]
@@ -492,10 +568,12 @@ def _fit_fast(model: Any, x: np.ndarray, y: np.ndarray, x_val: np.ndarray, y_val
     order_spec = tf.TensorSpec((None,), tf.int64)
     if observers_only:
         epochs_call = functions["epochs"].get_concrete_function(
-            *data_spec, tf.TensorSpec((None, None), tf.int64), int64, int32, *data_spec, int64, int32)
+            *data_spec, tf.TensorSpec((None, None), tf.int64), int64, int32, *data_spec, int64, int32
+        )
     elif fuse:
         epoch_call = functions["epoch"].get_concrete_function(
-            *data_spec, order_spec, int64, int32, *data_spec, int64, int32)
+            *data_spec, order_spec, int64, int32, *data_spec, int64, int32
+        )
     else:
         train_call = functions["train"].get_concrete_function(*data_spec, order_spec, int64, int32)
         test_call = functions["test"].get_concrete_function(*data_spec, int64, int32)
@@ -506,11 +584,20 @@ def _fit_fast(model: Any, x: np.ndarray, y: np.ndarray, x_val: np.ndarray, y_val
         training_logs = None
         for block in _epoch_blocks(first, epochs, n, callbacks):
             train_rows, val_rows = epochs_call(
-                x, y, orders.next_epochs(len(block)), batch, train_steps, x_val, y_val, val_batch,
-                all_val_steps)
+                x,
+                y,
+                orders.next_epochs(len(block)),
+                batch,
+                train_steps,
+                x_val,
+                y_val,
+                val_batch,
+                all_val_steps,
+            )
             names = functions["metric_names"]
-            for epoch, train_row, val_row in zip(block, train_rows.numpy().tolist(),
-                                                 val_rows.numpy().tolist(), strict=True):
+            for epoch, train_row, val_row in zip(
+                block, train_rows.numpy().tolist(), val_rows.numpy().tolist(), strict=True
+            ):
                 callback_list.on_epoch_begin(epoch)
                 epoch_logs = dict(zip(names, train_row, strict=True))
                 callback_list.on_test_begin()
@@ -533,10 +620,10 @@ def _fit_fast(model: Any, x: np.ndarray, y: np.ndarray, x_val: np.ndarray, y_val
             if fuse:
                 model.stop_evaluating = False
                 metric_logs, rates, rate_steps, val_metric_logs = epoch_call(
-                    x, y, orders.next_epoch(), batch, num_steps, x_val, y_val, val_batch, all_val_steps)
+                    x, y, orders.next_epoch(), batch, num_steps, x_val, y_val, val_batch, all_val_steps
+                )
             else:
-                metric_logs, rates, rate_steps = train_call(x, y, orders.next_epoch(), batch,
-                                                            num_steps)
+                metric_logs, rates, rate_steps = train_call(x, y, orders.next_epoch(), batch, num_steps)
             if batch_loggers:
                 rates, rate_steps = rates.numpy().tolist(), rate_steps.numpy().tolist()
                 for logger in batch_loggers:
@@ -555,7 +642,8 @@ def _fit_fast(model: Any, x: np.ndarray, y: np.ndarray, x_val: np.ndarray, y_val
             if not fuse:
                 model.reset_metrics()
                 (val_metric_logs,) = test_call(
-                    x_val, y_val, val_batch, one_step if model.stop_evaluating else all_val_steps)
+                    x_val, y_val, val_batch, one_step if model.stop_evaluating else all_val_steps
+                )
             val_logs = pythonify_logs(val_metric_logs)
             callback_list.on_test_end(val_logs)
             epoch_logs.update({f"val_{name}": value for name, value in val_logs.items()})
@@ -711,15 +799,24 @@ def train(
     val_batch_size = max(batch_size, 512)
     start = time.perf_counter()
     if _fast_path_blocker(model, all_callbacks) is None:
-        history = _fit_fast(model, data.x_train, data.y_train, data.x_val, data.y_val,
-                            batch_size=batch_size, val_batch_size=val_batch_size, seed=seed,
-                            epochs=epochs, callbacks=all_callbacks)
+        history = _fit_fast(
+            model,
+            data.x_train,
+            data.y_train,
+            data.x_val,
+            data.y_val,
+            batch_size=batch_size,
+            val_batch_size=val_batch_size,
+            seed=seed,
+            epochs=epochs,
+            callbacks=all_callbacks,
+        )
     else:
-        train_ds = as_tf_dataset(data.x_train, data.y_train, batch_size=batch_size, shuffle=True,
-                                 seed=seed)
+        train_ds = as_tf_dataset(data.x_train, data.y_train, batch_size=batch_size, shuffle=True, seed=seed)
         val_ds = as_tf_dataset(data.x_val, data.y_val, batch_size=val_batch_size)
-        history = model.fit(train_ds, validation_data=val_ds, epochs=epochs, verbose=0,
-                            shuffle=False, callbacks=all_callbacks)
+        history = model.fit(
+            train_ds, validation_data=val_ds, epochs=epochs, verbose=0, shuffle=False, callbacks=all_callbacks
+        )
     history.elapsed_seconds = time.perf_counter() - start
     return history
 
@@ -1020,10 +1117,12 @@ def benchmark_train_speed(
 
     def build() -> Any:
         keras.utils.set_random_seed(seed)
-        model = build_mlp(data.input_shape, data.num_classes, tuple(hidden_units), seed=seed,
-                          name="bench")
-        model.compile(optimizer=keras.optimizers.Adam(1e-3), loss="sparse_categorical_crossentropy",
-                      metrics=["accuracy"])
+        model = build_mlp(data.input_shape, data.num_classes, tuple(hidden_units), seed=seed, name="bench")
+        model.compile(
+            optimizer=keras.optimizers.Adam(1e-3),
+            loss="sparse_categorical_crossentropy",
+            metrics=["accuracy"],
+        )
         return model
 
     def run_fit() -> tuple[float, dict[str, list[float]]]:
@@ -1049,12 +1148,13 @@ def benchmark_train_speed(
         (fit_s, fit_h), (train_s, train_h) = results[run_fit], results[run_train]
         fit_times.append(fit_s)
         train_times.append(train_s)
-        difference = max([difference] + [float(np.max(np.abs(np.subtract(fit_h[k], train_h[k]))))
-                                         for k in fit_h])
+        difference = max(
+            [difference] + [float(np.max(np.abs(np.subtract(fit_h[k], train_h[k])))) for k in fit_h]
+        )
     blocker = _fast_path_blocker(build(), [])
     return {
         "model": f"{dataset} n_train={n_train}, MLP {'x'.join(map(str, hidden_units))}, "
-                 f"batch {batch_size}, {epochs} epochs, Adam",
+        f"batch {batch_size}, {epochs} epochs, Adam",
         "fit_seconds": round(min(fit_times), 3),
         "train_seconds": round(min(train_times), 3),
         "ratio": round(min(fit_times) / min(train_times), 2),

@@ -19,8 +19,10 @@ def lesson_notebooks(folder: Path = NOTEBOOKS, only: list[str] | None = None) ->
     if only:
         paths = [p for p in paths if any(p.stem.startswith(o) or p.stem == o for o in only)]
         if not paths:
-            raise SystemExit(f"No lesson in {folder} matches {only}; lessons: "
-                             f"{[p.stem for p in sorted(folder.glob('[0-9][0-9]_*.ipynb'))]}")
+            raise SystemExit(
+                f"No lesson in {folder} matches {only}; lessons: "
+                f"{[p.stem for p in sorted(folder.glob('[0-9][0-9]_*.ipynb'))]}"
+            )
     return paths
 
 

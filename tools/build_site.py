@@ -27,7 +27,7 @@ from _common import BUILD, ROOT  # noqa: E402
 
 TITLE = "Regularization and Optimization for Neural Networks"
 
-CONF_PY = '''\
+CONF_PY = """\
 project = {title!r}
 author = "The course authors"
 copyright = "The course authors (MIT License)"
@@ -46,7 +46,7 @@ html_theme_options = {{
     "use_fullscreen_button": False,
 }}
 html_show_sourcelink = False
-'''
+"""
 
 
 def _lessons(executed: Path) -> list[Path]:
@@ -66,8 +66,9 @@ def write_sources(executed: Path, src: Path, readme: Path) -> list[str]:
     pages = [f"notebooks/{nb.stem}" for nb in lessons]
     home = readme.read_text(encoding="utf-8")
     # The README's links to the lessons (notebooks/NN_x.ipynb) point at the lesson pages as they are.
-    toctree = "\n".join(["", "", "```{toctree}", ":hidden:", ":caption: Lessons", ":maxdepth: 1", "",
-                         *pages, "```", ""])
+    toctree = "\n".join(
+        ["", "", "```{toctree}", ":hidden:", ":caption: Lessons", ":maxdepth: 1", "", *pages, "```", ""]
+    )
     (src / "index.md").write_text(home.rstrip() + toctree, encoding="utf-8")
     (src / "conf.py").write_text(CONF_PY.format(title=TITLE), encoding="utf-8")
     return pages
@@ -82,9 +83,24 @@ def build(executed: Path, out: Path, readme: Path = ROOT / "README.md") -> int:
     write_sources(executed, src, readme)
     if out.exists():
         shutil.rmtree(out)
-    proc = subprocess.run([sys.executable, "-m", "sphinx", "-b", "html", "-q", "-j", "1",
-                           "-d", str(src / "_doctrees"), str(src), str(out)],
-                          capture_output=True, text=True)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "sphinx",
+            "-b",
+            "html",
+            "-q",
+            "-j",
+            "1",
+            "-d",
+            str(src / "_doctrees"),
+            str(src),
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+    )
     # Sphinx's warnings that matter for readers: a broken cross-reference or a missing image.
     warnings = [ln for ln in proc.stderr.splitlines() if re.search(r"WARNING|ERROR", ln)]
     for line in warnings:

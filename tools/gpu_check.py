@@ -36,9 +36,12 @@ DENSE_UNITS = 128
 
 def _parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--dataset", default="synthetic",
-                        help='"synthetic" (default: random 28x28 images, offline) or a course dataset '
-                             '(digits, mnist, fashion_mnist, cifar10)')
+    parser.add_argument(
+        "--dataset",
+        default="synthetic",
+        help='"synthetic" (default: random 28x28 images, offline) or a course dataset '
+        "(digits, mnist, fashion_mnist, cifar10)",
+    )
     parser.add_argument("--n-train", type=int, default=20_000, help="training images (default 20000)")
     parser.add_argument("--epochs", type=int, default=3, help="epochs per device, after a warm-up epoch")
     parser.add_argument("--batch-size", type=int, default=128)
@@ -59,13 +62,25 @@ def _load(args: argparse.Namespace):
         n_val = max(1, args.n_train // 4)
         x = rng.random((args.n_train + n_val, 28, 28, 1), dtype=np.float32)
         y = rng.integers(0, 10, size=args.n_train + n_val)
-        return (x[:args.n_train], y[:args.n_train], x[args.n_train:], y[args.n_train:], 10,
-                f"random Fashion-MNIST-shaped images (28x28x1, 10 classes), {args.n_train} for training")
+        return (
+            x[: args.n_train],
+            y[: args.n_train],
+            x[args.n_train :],
+            y[args.n_train :],
+            10,
+            f"random Fashion-MNIST-shaped images (28x28x1, 10 classes), {args.n_train} for training",
+        )
     import course_utils as cu
 
     data = cu.load_dataset(args.dataset, n_train=args.n_train, seed=0)
-    return (data.x_train, data.y_train, data.x_val, data.y_val, data.num_classes,
-            f"{args.dataset}, {len(data.x_train)} training images")
+    return (
+        data.x_train,
+        data.y_train,
+        data.x_val,
+        data.y_val,
+        data.num_classes,
+        f"{args.dataset}, {len(data.x_train)} training images",
+    )
 
 
 def _time_training(device: str, data, args: argparse.Namespace) -> dict:
@@ -90,11 +105,21 @@ def _time_training(device: str, data, args: argparse.Namespace) -> dict:
     cu.set_seed(0)
     with tf.device(device):
         model = cu.build_cnn(x_train.shape[1:], num_classes, CNN_FILTERS, dense_units=DENSE_UNITS, seed=0)
-        model.compile(optimizer=keras.optimizers.Adam(1e-3), loss="sparse_categorical_crossentropy",
-                      metrics=["accuracy"])
+        model.compile(
+            optimizer=keras.optimizers.Adam(1e-3),
+            loss="sparse_categorical_crossentropy",
+            metrics=["accuracy"],
+        )
         timer = EpochTimes()
-        history = model.fit(x_train, y_train, validation_data=(x_val, y_val), epochs=1 + args.epochs,
-                            batch_size=args.batch_size, callbacks=[timer], verbose=0)
+        history = model.fit(
+            x_train,
+            y_train,
+            validation_data=(x_val, y_val),
+            epochs=1 + args.epochs,
+            batch_size=args.batch_size,
+            callbacks=[timer],
+            verbose=0,
+        )
     steady = timer.times[1:]
     return {
         "device": device,
@@ -112,34 +137,55 @@ def main(argv: list[str] | None = None) -> int:
 
     build = tf.sysconfig.get_build_info()
     gpus = tf.config.list_physical_devices("GPU")
-    print(f"TensorFlow {tf.__version__} on Python {platform.python_version()}, "
-          f"built with CUDA: {tf.test.is_built_with_cuda()} "
-          f"(CUDA {build.get('cuda_version', '-')}, cuDNN {build.get('cudnn_version', '-')})")
+    print(
+        f"TensorFlow {tf.__version__} on Python {platform.python_version()}, "
+        f"built with CUDA: {tf.test.is_built_with_cuda()} "
+        f"(CUDA {build.get('cuda_version', '-')}, cuDNN {build.get('cudnn_version', '-')})"
+    )
     visible = os.environ.get("CUDA_VISIBLE_DEVICES")
     if not gpus:
-        print("No GPU: TensorFlow sees no GPU on this machine"
-              + (f" (CUDA_VISIBLE_DEVICES={visible!r})" if visible is not None else "") + ".")
-        print("To use one: a CUDA-capable NVIDIA GPU with its driver (`nvidia-smi` must work), and the "
-              "CUDA libraries for TensorFlow: `make setup GPU=1` (pip install -e \".[course,gpu]\"). "
-              "TensorFlow's own reasons are in its start-up log (course_utils-tensorflow-<pid>.log "
-              "in the temporary folder).")
+        print(
+            "No GPU: TensorFlow sees no GPU on this machine"
+            + (f" (CUDA_VISIBLE_DEVICES={visible!r})" if visible is not None else "")
+            + "."
+        )
+        print(
+            "To use one: a CUDA-capable NVIDIA GPU with its driver (`nvidia-smi` must work), and the "
+            'CUDA libraries for TensorFlow: `make setup GPU=1` (pip install -e ".[course,gpu]"). '
+            "TensorFlow's own reasons are in its start-up log (course_utils-tensorflow-<pid>.log "
+            "in the temporary folder)."
+        )
         return 1
     for gpu in gpus:
         details = tf.config.experimental.get_device_details(gpu)
-        print(f"GPU: {gpu.name} {details.get('device_name', '')} "
-              f"(compute capability {details.get('compute_capability', '?')})")
+        print(
+            f"GPU: {gpu.name} {details.get('device_name', '')} "
+            f"(compute capability {details.get('compute_capability', '?')})"
+        )
 
     data = _load(args)
-    print(f"Training lesson 03's CNN (filters {CNN_FILTERS}, dense {DENSE_UNITS}) on {data[5]}: "
-          f"1 warm-up epoch + {args.epochs}, batch {args.batch_size}.", flush=True)
+    print(
+        f"Training lesson 03's CNN (filters {CNN_FILTERS}, dense {DENSE_UNITS}) on {data[5]}: "
+        f"1 warm-up epoch + {args.epochs}, batch {args.batch_size}.",
+        flush=True,
+    )
     runs = [_time_training("/GPU:0", data, args)]
     if not args.no_cpu:
         runs.append(_time_training("/CPU:0", data, args))
     for run in runs:
-        print(f"  {run['device']}: {run['epoch_s']:.2f} s/epoch (first epoch {run['first_epoch_s']:.2f} s), "
-              f"validation accuracy {run['val_accuracy']:.3f}", flush=True)
-    report = {"tensorflow": tf.__version__, "gpus": [g.name for g in gpus], "data": data[5],
-              "epochs": args.epochs, "batch_size": args.batch_size, "runs": runs}
+        print(
+            f"  {run['device']}: {run['epoch_s']:.2f} s/epoch (first epoch {run['first_epoch_s']:.2f} s), "
+            f"validation accuracy {run['val_accuracy']:.3f}",
+            flush=True,
+        )
+    report = {
+        "tensorflow": tf.__version__,
+        "gpus": [g.name for g in gpus],
+        "data": data[5],
+        "epochs": args.epochs,
+        "batch_size": args.batch_size,
+        "runs": runs,
+    }
     if len(runs) == 2 and runs[0]["epoch_s"] > 0:
         report["speedup"] = round(runs[1]["epoch_s"] / runs[0]["epoch_s"], 2)
         print(f"GPU speed-up: {report['speedup']:.1f}x per epoch")

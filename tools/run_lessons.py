@@ -48,24 +48,42 @@ from _common import (  # noqa: E402
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--only", nargs="*", help="lesson prefixes to run, e.g. 01 03")
     parser.add_argument("--out", type=Path, default=BUILD / "executed", help="output folder (under build/)")
     parser.add_argument("--source", type=Path, default=NOTEBOOKS, help="folder of lessons to execute")
-    parser.add_argument("-p", "--parameter", nargs=2, action="append", default=[], metavar=("NAME", "VALUE"),
-                        help="override a parameters-cell value (VALUE is parsed as YAML: 5000, 0.1, 'mnist')")
-    parser.add_argument("--quick", action="store_true",
-                        help="run each lesson at its tiny grading parameters (checks that the code runs; "
-                             "the numbers are not the lesson's claims)")
-    parser.add_argument("--html", action="store_true",
-                        help="also export each executed notebook to build/html")
-    parser.add_argument("--bench", action="store_true",
-                        help="write timings to build/bench.json and print a table")
+    parser.add_argument(
+        "-p",
+        "--parameter",
+        nargs=2,
+        action="append",
+        default=[],
+        metavar=("NAME", "VALUE"),
+        help="override a parameters-cell value (VALUE is parsed as YAML: 5000, 0.1, 'mnist')",
+    )
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="run each lesson at its tiny grading parameters (checks that the code runs; "
+        "the numbers are not the lesson's claims)",
+    )
+    parser.add_argument(
+        "--html", action="store_true", help="also export each executed notebook to build/html"
+    )
+    parser.add_argument(
+        "--bench", action="store_true", help="write timings to build/bench.json and print a table"
+    )
     parser.add_argument("--timeout", type=int, default=900, help="per-cell timeout in seconds")
-    parser.add_argument("--jobs", type=int, default=None, metavar="N",
-                        help="lessons executed at once, each in its own process (default: the number "
-                             "of CPUs; 1 with --bench); --jobs 1 runs them one by one in this process")
+    parser.add_argument(
+        "--jobs",
+        type=int,
+        default=None,
+        metavar="N",
+        help="lessons executed at once, each in its own process (default: the number "
+        "of CPUs; 1 with --bench); --jobs 1 runs them one by one in this process",
+    )
     args = parser.parse_args(argv)
     if args.jobs is None:
         args.jobs = 1 if args.bench else (os.cpu_count() or 1)
@@ -103,8 +121,14 @@ def run_one(nb: Path, out_dir: Path, params: dict, timeout: int) -> tuple[bool, 
     try:
         with stderr_to(log):
             pm.execute_notebook(
-                str(nb), str(out), parameters=params, cwd=str(nb.parent), kernel_name="python3",
-                progress_bar=False, log_output=False, execution_timeout=timeout,
+                str(nb),
+                str(out),
+                parameters=params,
+                cwd=str(nb.parent),
+                kernel_name="python3",
+                progress_bar=False,
+                log_output=False,
+                execution_timeout=timeout,
             )
     except pm.PapermillExecutionError as exc:
         return False, time.perf_counter() - start, f"cell {exc.exec_count}: {exc.ename}: {exc.evalue}"
@@ -129,7 +153,8 @@ def run_all(lessons: list[Path], out_dir: Path, params_for, timeout: int, jobs: 
             yield nb, run_one(nb, out_dir, params_for(nb), timeout)
         return
     with concurrent.futures.ProcessPoolExecutor(
-            max_workers=min(jobs, len(lessons)), mp_context=multiprocessing.get_context("spawn")) as pool:
+        max_workers=min(jobs, len(lessons)), mp_context=multiprocessing.get_context("spawn")
+    ) as pool:
         futures = [pool.submit(run_one, nb, out_dir, params_for(nb), timeout) for nb in lessons]
         try:
             for nb, future in zip(lessons, futures):
@@ -151,16 +176,19 @@ _BENCH_MARK = "@@TRAIN-VS-FIT@@"
 def bench_train_vs_fit(timeout: int) -> dict:
     """``course_utils.training.benchmark_train_speed()`` (cu.train against plain model.fit on
     lesson 01's model) in a fresh interpreter, after the lessons, so that nothing else runs."""
-    code = ("import json; from course_utils.training import benchmark_train_speed; "
-            f"print({_BENCH_MARK!r} + json.dumps(benchmark_train_speed()))")
+    code = (
+        "import json; from course_utils.training import benchmark_train_speed; "
+        f"print({_BENCH_MARK!r} + json.dumps(benchmark_train_speed()))"
+    )
     try:
-        proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                              timeout=timeout, cwd=str(ROOT))
+        proc = subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, timeout=timeout, cwd=str(ROOT)
+        )
     except subprocess.TimeoutExpired:
         return {"error": f"timed out after {timeout} s"}
     for line in proc.stdout.splitlines():
         if line.startswith(_BENCH_MARK):
-            return json.loads(line[len(_BENCH_MARK):])
+            return json.loads(line[len(_BENCH_MARK) :])
     return {"error": f"exit status {proc.returncode}: {(proc.stderr or proc.stdout).strip()[-500:]}"}
 
 
@@ -193,13 +221,20 @@ def main(argv: list[str] | None = None) -> int:
         known = pm.inspect_notebook(str(nb))
         unknown = sorted(set(params) - set(known))
         if unknown:
-            print(f"{nb.name} has no parameter {', '.join(unknown)}; its parameters are: "
-                  f"{', '.join(known)}. Check the spelling, or use --only to pick lessons.", file=sys.stderr)
+            print(
+                f"{nb.name} has no parameter {', '.join(unknown)}; its parameters are: "
+                f"{', '.join(known)}. Check the spelling, or use --only to pick lessons.",
+                file=sys.stderr,
+            )
             return 2
 
     jobs = min(args.jobs, len(lessons))
-    print(f"Executing {len(lessons)} lesson(s) into {out_dir}" + (f" with {params}" if params else "")
-          + (f", {jobs} at a time" if jobs > 1 else ""), flush=True)
+    print(
+        f"Executing {len(lessons)} lesson(s) into {out_dir}"
+        + (f" with {params}" if params else "")
+        + (f", {jobs} at a time" if jobs > 1 else ""),
+        flush=True,
+    )
 
     def params_for(nb: Path) -> dict:
         return {**quick_parameters(nb.stem), **params} if args.quick else params
@@ -211,8 +246,12 @@ def main(argv: list[str] | None = None) -> int:
     wall_start = time.perf_counter()
     results = run_all(lessons, out_dir, params_for, args.timeout, jobs, before=announce)
     for nb, (ok, seconds, error) in results:
-        print(("" if jobs == 1 else f"  {nb.stem:<28} ") + f"{'ok    ' if ok else 'FAILED'} {seconds:6.1f} s"
-              + (f"  {error}" if error else ""), flush=True)
+        print(
+            ("" if jobs == 1 else f"  {nb.stem:<28} ")
+            + f"{'ok    ' if ok else 'FAILED'} {seconds:6.1f} s"
+            + (f"  {error}" if error else ""),
+            flush=True,
+        )
         rows.append({"lesson": nb.stem, "ok": ok, "seconds": round(seconds, 2), "error": error})
         if ok and args.html:
             export_html(out_dir / nb.name, BUILD / "html")
@@ -225,8 +264,11 @@ def main(argv: list[str] | None = None) -> int:
         print("\nTiming cu.train against plain model.fit on lesson 01's model (best of 3) ...", flush=True)
         speed = bench_train_vs_fit(timeout=1800)
         bench = {
-            "machine": {"cpus": os.cpu_count(), "platform": platform.platform(),
-                        "python": platform.python_version()},
+            "machine": {
+                "cpus": os.cpu_count(),
+                "platform": platform.platform(),
+                "python": platform.python_version(),
+            },
             "parameters": params,
             "quick": args.quick,
             "jobs": jobs,
@@ -238,28 +280,38 @@ def main(argv: list[str] | None = None) -> int:
         path = BUILD / "bench.json"
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps(bench, indent=2))
-        print(f"\nLesson execution times ({os.cpu_count()} CPUs"
-              + (f", {jobs} lessons at a time" if jobs > 1 else "")
-              + f"), written to {path.relative_to(ROOT)}:")
+        print(
+            f"\nLesson execution times ({os.cpu_count()} CPUs"
+            + (f", {jobs} lessons at a time" if jobs > 1 else "")
+            + f"), written to {path.relative_to(ROOT)}:"
+        )
         for r in rows:
             print(f"  {r['lesson']:<28} {r['seconds']:7.1f} s  {'ok' if r['ok'] else 'FAILED'}")
         print(f"  {'total':<28} {bench['total_seconds']:7.1f} s")
         if jobs > 1:
             print(f"  {'wall time':<28} {bench['wall_seconds']:7.1f} s")
         if "ratio" in speed:
-            same = ("same history" if speed["max_history_difference"] < 1e-4
-                    else f"histories differ by up to {speed['max_history_difference']:.2g}")
+            same = (
+                "same history"
+                if speed["max_history_difference"] < 1e-4
+                else f"histories differ by up to {speed['max_history_difference']:.2g}"
+            )
             path_note = "" if speed["fast_path"] is True else f"; fast path NOT used: {speed['fast_path']}"
-            print(f"\ncu.train vs model.fit ({speed['model']}): fit {speed['fit_seconds']:.2f} s, "
-                  f"cu.train {speed['train_seconds']:.2f} s: {speed['ratio']:.2f}x faster "
-                  f"(best of {speed['repeats']}, interleaved; {same}{path_note})")
+            print(
+                f"\ncu.train vs model.fit ({speed['model']}): fit {speed['fit_seconds']:.2f} s, "
+                f"cu.train {speed['train_seconds']:.2f} s: {speed['ratio']:.2f}x faster "
+                f"(best of {speed['repeats']}, interleaved; {same}{path_note})"
+            )
         else:
             print(f"\ncu.train vs model.fit: the benchmark failed: {speed.get('error')}", file=sys.stderr)
     if args.html and not failed:
         print(f"HTML copies in {(BUILD / 'html').relative_to(ROOT)}/")
     if failed:
-        print(f"\n{len(failed)} lesson(s) failed: {', '.join(failed)}. Open the executed copy in "
-              f"{out_dir} to see the error in context.", file=sys.stderr)
+        print(
+            f"\n{len(failed)} lesson(s) failed: {', '.join(failed)}. Open the executed copy in "
+            f"{out_dir} to see the error in context.",
+            file=sys.stderr,
+        )
         return 1
     return 0
 

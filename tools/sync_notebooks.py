@@ -72,7 +72,9 @@ def assign(master: Path, dest: Path) -> Path:
     dest.parent.mkdir(parents=True, exist_ok=True)
     proc = subprocess.run(
         [sys.executable, "-m", "otter", "assign", "--no-run-tests", "--no-pdfs", str(master), str(dest)],
-        capture_output=True, text=True, cwd=master.parent,
+        capture_output=True,
+        text=True,
+        cwd=master.parent,
     )
     if proc.returncode != 0:
         raise SystemExit(f"otter assign failed on {master.relative_to(ROOT)}:\n{proc.stdout}\n{proc.stderr}")
@@ -89,8 +91,12 @@ def learner_version(master: Path, assign_root: Path) -> tuple[str, Path]:
 def has_local_edits(path: Path) -> bool:
     """True if ``path`` differs from git's HEAD (or git cannot tell)."""
     try:
-        tracked = subprocess.run(["git", "ls-files", "--error-unmatch", str(path)], cwd=ROOT,
-                                 capture_output=True).returncode == 0
+        tracked = (
+            subprocess.run(
+                ["git", "ls-files", "--error-unmatch", str(path)], cwd=ROOT, capture_output=True
+            ).returncode
+            == 0
+        )
         if not tracked:
             return path.exists()
         return subprocess.run(["git", "diff", "--quiet", "HEAD", "--", str(path)], cwd=ROOT).returncode != 0
@@ -99,8 +105,9 @@ def has_local_edits(path: Path) -> bool:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--check", action="store_true", help="only report stale learner notebooks")
     parser.add_argument("--force", action="store_true", help="overwrite learner notebooks with local edits")
     parser.add_argument("--only", nargs="*", help="lesson prefixes, e.g. 01")
@@ -131,14 +138,20 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  {target.relative_to(ROOT)}: regenerated from {master.relative_to(ROOT)}")
 
     if stale:
-        print("\nThese learner notebooks are out of date with solutions/: " + ", ".join(map(str, stale))
-              + "\nRun `make notebooks` (python tools/sync_notebooks.py) and commit the result.",
-              file=sys.stderr)
+        print(
+            "\nThese learner notebooks are out of date with solutions/: "
+            + ", ".join(map(str, stale))
+            + "\nRun `make notebooks` (python tools/sync_notebooks.py) and commit the result.",
+            file=sys.stderr,
+        )
         return 1
     if refused:
-        print("\nNot overwritten because they have uncommitted edits (possibly a learner's work): "
-              + ", ".join(map(str, refused))
-              + "\nCommit or stash them, or rerun with --force to discard them.", file=sys.stderr)
+        print(
+            "\nNot overwritten because they have uncommitted edits (possibly a learner's work): "
+            + ", ".join(map(str, refused))
+            + "\nCommit or stash them, or rerun with --force to discard them.",
+            file=sys.stderr,
+        )
         return 1
     return 0
 

@@ -67,7 +67,13 @@ from .weights import (
 
 #: The submodules whose ``__all__`` make up this module's public API, in order.
 SUBMODULES: tuple[str, ...] = (
-    "_core", "weights", "dropout", "normalization", "early_stopping", "schedules", "optimizers",
+    "_core",
+    "weights",
+    "dropout",
+    "normalization",
+    "early_stopping",
+    "schedules",
+    "optimizers",
     "experiments",
 )
 

@@ -26,8 +26,16 @@ __all__ = [
 ]
 
 _PALETTE = (
-    "#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd",
-    "#8c564b", "#e377c2", "#17becf", "#7f7f7f", "#bcbd22",
+    "#1f77b4",
+    "#d62728",
+    "#2ca02c",
+    "#ff7f0e",
+    "#9467bd",
+    "#8c564b",
+    "#e377c2",
+    "#17becf",
+    "#7f7f7f",
+    "#bcbd22",
 )
 
 
@@ -43,8 +51,9 @@ def set_style() -> None:
     """
     import seaborn as sns
 
-    sns.set_theme(style="whitegrid", context="notebook",
-                  rc={"figure.figsize": (7.0, 4.0), "axes.titleweight": "bold"})
+    sns.set_theme(
+        style="whitegrid", context="notebook", rc={"figure.figsize": (7.0, 4.0), "axes.titleweight": "bold"}
+    )
 
 
 def run_colors(names: Sequence[str]) -> dict[str, str]:
@@ -67,8 +76,10 @@ def run_colors(names: Sequence[str]) -> dict[str, str]:
 
 def _as_runs(histories: HistoryLike | Mapping[str, HistoryLike]) -> dict[str, dict[str, list[float]]]:
     raw = getattr(histories, "history", histories)
-    if isinstance(raw, Mapping) and raw and all(
-        isinstance(v, (list, tuple, np.ndarray)) for v in raw.values()
+    if (
+        isinstance(raw, Mapping)
+        and raw
+        and all(isinstance(v, (list, tuple, np.ndarray)) for v in raw.values())
     ):
         return {"run": as_history_dict(raw)}
     if not isinstance(raw, Mapping) or not raw:
@@ -155,8 +166,14 @@ def legend_outside(
             ax.get_legend().remove()
         return None
     legend = ax.legend(
-        handles, labels, loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0.0,
-        fontsize=fontsize, title=title, title_fontsize=fontsize,
+        handles,
+        labels,
+        loc="upper left",
+        bbox_to_anchor=(1.02, 1.0),
+        borderaxespad=0.0,
+        fontsize=fontsize,
+        title=title,
+        title_fontsize=fontsize,
         ncol=ncol if ncol is not None else (1 if len(handles) <= 12 else 2),
     )
     _fit_layout(ax.figure)
@@ -261,8 +278,9 @@ def _curve_legend_handles(
         if has_val:
             handles.append(Line2D([], [], color=color, lw=1.8, ls="--", label="validation (dashed)"))
     if marked:
-        handles.append(Line2D([], [], color=color, marker="o", ms=7, ls="none",
-                              label="lowest validation loss"))
+        handles.append(
+            Line2D([], [], color=color, marker="o", ms=7, ls="none", label="lowest validation loss")
+        )
     return handles
 
 
@@ -320,8 +338,15 @@ def plot_learning_curves(
         ax.plot(epochs, h[metric], color=colors[name], lw=1.8, marker=point, label=f"{label}train")
         val_key = f"val_{metric}"
         if val_key in h:
-            ax.plot(epochs, h[val_key], color=colors[name], lw=1.8, ls="--", marker=point,
-                    label=f"{label}validation")
+            ax.plot(
+                epochs,
+                h[val_key],
+                color=colors[name],
+                lw=1.8,
+                ls="--",
+                marker=point,
+                label=f"{label}validation",
+            )
             if mark_best and metric == "loss":
                 best = int(np.argmin(h[val_key]))
                 ax.plot(best + 1, h[val_key][best], "o", color=colors[name], ms=7, zorder=5)
@@ -374,8 +399,9 @@ def plot_history(
     colors = {**run_colors(list(runs)), **(colors or {})}
     fig, axes = plt.subplots(1, len(metrics), figsize=(5.4 * len(metrics) + 1.8, 4.0), squeeze=False)
     for metric, ax in zip(metrics, axes[0]):
-        plot_learning_curves(runs, metric, ax=ax, colors=colors, legend=False,
-                             log_y=log_loss and "loss" in metric)
+        plot_learning_curves(
+            runs, metric, ax=ax, colors=colors, legend=False, log_y=log_loss and "loss" in metric
+        )
     legend_outside(axes[0][-1], _curve_legend_handles(runs, colors, list(metrics), True))
     if suptitle:
         fig.suptitle(suptitle)
@@ -437,10 +463,17 @@ def plot_gap_summary(
     for i, (xi, t, v) in enumerate(zip(xs, train, val)):
         # Labels point into the plot: the rightmost run's to its left, every other to its right.
         inward = -1 if i == last else 1
-        ax.annotate(f"gap {t - v:+.2f}", (xi, (t + v) / 2), xytext=(6 * inward, 0),
-                    textcoords="offset points", ha="left" if inward > 0 else "right", va="center",
-                    fontsize="small", color="#7f1d1d",
-                    bbox=dict(boxstyle="round,pad=0.15", fc="white", ec="none", alpha=0.75))
+        ax.annotate(
+            f"gap {t - v:+.2f}",
+            (xi, (t + v) / 2),
+            xytext=(6 * inward, 0),
+            textcoords="offset points",
+            ha="left" if inward > 0 else "right",
+            va="center",
+            fontsize="small",
+            color="#7f1d1d",
+            bbox=dict(boxstyle="round,pad=0.15", fc="white", ec="none", alpha=0.75),
+        )
     if log_x:
         ax.set_xscale("log")
     if x is None:

@@ -64,8 +64,15 @@ def plot_rate_sweep(
     ax = _get_ax(ax)
     ax.plot(r, val, "o-", color=_PALETTE[0], lw=1.8, label="validation")
     if val_std_error:
-        ax.fill_between(r, val - val_std_error, val + val_std_error, color=_PALETTE[0], alpha=0.15,
-                        lw=0, label="± 1 standard error")
+        ax.fill_between(
+            r,
+            val - val_std_error,
+            val + val_std_error,
+            color=_PALETTE[0],
+            alpha=0.15,
+            lw=0,
+            label="± 1 standard error",
+        )
     if train_accuracy is not None:
         train = np.asarray(train_accuracy, dtype=float)
         if train.shape != r.shape:
@@ -74,8 +81,15 @@ def plot_rate_sweep(
             )
         ax.plot(r, train, "s--", color=_PALETTE[8], lw=1.5, label="training (inference mode)")
     best = int(np.argmax(val))
-    ax.plot(r[best], val[best], "*", color=_PALETTE[1], ms=16, zorder=5,
-            label=f"best: rate {r[best]:g} ({val[best]:.3f})")
+    ax.plot(
+        r[best],
+        val[best],
+        "*",
+        color=_PALETTE[1],
+        ms=16,
+        zorder=5,
+        label=f"best: rate {r[best]:g} ({val[best]:.3f})",
+    )
     _ticks_at_values(ax.xaxis, r)
     ax.set_xlabel("dropout rate")
     ax.set_ylabel("accuracy")
@@ -136,8 +150,7 @@ def plot_uncertainty_histograms(
     ax = _get_ax(ax, figsize=(9.0, 4.2))
     for i, (name, v) in enumerate(arrays.items()):
         color = _PALETTE[i % len(_PALETTE)]
-        ax.hist(v, bins=edges, color=color, alpha=0.45, density=True,
-                label=f"{name} (mean {v.mean():.3f})")
+        ax.hist(v, bins=edges, color=color, alpha=0.45, density=True, label=f"{name} (mean {v.mean():.3f})")
         ax.axvline(v.mean(), color=color, lw=2, ls="--")
     ax.set_xlabel(xlabel)
     ax.set_ylabel("density")
@@ -193,13 +206,15 @@ def plot_feature_map_dropout(
         )
     batch, _, _, channels = next(iter(shapes))
     if isinstance(n_channels, bool) or not isinstance(n_channels, int) or not 1 <= n_channels <= channels:
-        raise ValueError(f"`n_channels` must be an integer in [1, {channels}]. "
-                         f"Received: n_channels={n_channels!r}")
+        raise ValueError(
+            f"`n_channels` must be an integer in [1, {channels}]. Received: n_channels={n_channels!r}"
+        )
     if isinstance(example, bool) or not isinstance(example, int) or not 0 <= example < batch:
         raise ValueError(f"`example` must be an integer in [0, {batch - 1}]. Received: example={example!r}")
     vmax = max(float(a[example, ..., :n_channels].max()) for a in arrays.values()) or 1.0
-    fig, axes = plt.subplots(len(arrays), n_channels, squeeze=False,
-                             figsize=(1.1 * n_channels + 1.5, 1.25 * len(arrays) + 0.4))
+    fig, axes = plt.subplots(
+        len(arrays), n_channels, squeeze=False, figsize=(1.1 * n_channels + 1.5, 1.25 * len(arrays) + 0.4)
+    )
     for row, (name, a) in enumerate(arrays.items()):
         for c in range(n_channels):
             ax = axes[row, c]

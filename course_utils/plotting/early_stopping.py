@@ -78,16 +78,28 @@ def plot_early_stopping(
     ax = _get_ax(ax)
     if full is not None:
         epochs_full = np.arange(1, len(full[metric]) + 1)
-        ax.plot(epochs_full, full[metric], color="0.6", lw=1.5, alpha=0.7,
-                label=f"without early stopping ({len(epochs_full)} epochs)")
-    ax.plot(np.arange(1, n + 1), values, color=_PALETTE[0], lw=2.2,
-            label=f"with early stopping ({n} epochs)")
+        ax.plot(
+            epochs_full,
+            full[metric],
+            color="0.6",
+            lw=1.5,
+            alpha=0.7,
+            label=f"without early stopping ({len(epochs_full)} epochs)",
+        )
+    ax.plot(np.arange(1, n + 1), values, color=_PALETTE[0], lw=2.2, label=f"with early stopping ({n} epochs)")
     if stop is not None:
         ax.axvline(stop, color=_PALETTE[1], ls="--", lw=1.3, label=f"stopped after epoch {stop}")
     if restored is not None:
-        ax.plot([restored], [values[restored - 1]], marker="*", ms=16, color=_PALETTE[3],
-                markeredgecolor="black", ls="none",
-                label=f"restored: epoch {restored} ({values[restored - 1]:.3f})")
+        ax.plot(
+            [restored],
+            [values[restored - 1]],
+            marker="*",
+            ms=16,
+            color=_PALETTE[3],
+            markeredgecolor="black",
+            ls="none",
+            label=f"restored: epoch {restored} ({values[restored - 1]:.3f})",
+        )
     _whole_numbers(ax.xaxis)
     ax.set_xlabel("epoch")
     ax.set_ylabel(metric)
@@ -148,10 +160,22 @@ def plot_selection_bias(
     lo = float(min(sel.min(), hold.min())) - 0.02
     hi = float(max(sel.max(), hold.max())) + 0.02
     ax.plot([lo, hi], [lo, hi], ls="--", color="0.5", lw=1, label="same score on both")
-    ax.scatter([sel[winner]], [hold[winner]], marker="*", s=260, color=_PALETTE[1],
-               edgecolor="black", zorder=3, label="selected (best on the selection split)")
-    ax.annotate("", xy=(sel[winner], hold[winner]), xytext=(sel[winner], sel[winner]),
-                arrowprops=dict(arrowstyle="->", color=_PALETTE[1], lw=1.5))
+    ax.scatter(
+        [sel[winner]],
+        [hold[winner]],
+        marker="*",
+        s=260,
+        color=_PALETTE[1],
+        edgecolor="black",
+        zorder=3,
+        label="selected (best on the selection split)",
+    )
+    ax.annotate(
+        "",
+        xy=(sel[winner], hold[winner]),
+        xytext=(sel[winner], sel[winner]),
+        arrowprops=dict(arrowstyle="->", color=_PALETTE[1], lw=1.5),
+    )
     ax.axhline(hold.mean(), color=_PALETTE[2], lw=1, ls=":", label="average candidate, hold-out")
     ax.set_xlim(lo, hi)
     ax.set_ylim(lo, hi)

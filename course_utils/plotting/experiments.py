@@ -53,8 +53,11 @@ def plot_results_bars(
     rows = list(results.values()) if isinstance(results, Mapping) else list(results)
     if not rows:
         raise ValueError("`results` is empty: nothing to plot.")
-    missing = [type(r).__name__ for r in rows
-               if not all(hasattr(r, a) for a in ("name", "val_accuracy", "train_accuracy"))]
+    missing = [
+        type(r).__name__
+        for r in rows
+        if not all(hasattr(r, a) for a in ("name", "val_accuracy", "train_accuracy"))
+    ]
     if missing:
         raise ValueError(
             "Every item of `results` needs `name`, `val_accuracy` and `train_accuracy` (use the "
@@ -75,9 +78,16 @@ def plot_results_bars(
     ax.bar(x + width / 2, train, width, color=_PALETTE[8], alpha=0.55, label="training")
     box = dict(boxstyle="round,pad=0.15", fc="white", ec="none", alpha=0.8)
     for xi, t, v in zip(x, train, val):
-        ax.annotate(f"val {v:.3f}\ngap {t - v:+.3f}", (xi, max(t, v)), xytext=(0, 3),
-                    textcoords="offset points", ha="center", va="bottom", fontsize="x-small",
-                    bbox=box)
+        ax.annotate(
+            f"val {v:.3f}\ngap {t - v:+.3f}",
+            (xi, max(t, v)),
+            xytext=(0, 3),
+            textcoords="offset points",
+            ha="center",
+            va="bottom",
+            fontsize="x-small",
+            bbox=box,
+        )
     if baseline is not None:
         ref = val[names.index(baseline)]
         ax.axhline(ref, color=_PALETTE[1], ls=":", lw=1.5, label=f"{baseline} validation ({ref:.3f})")
@@ -146,9 +156,7 @@ def plot_sweep_heatmap(
     s = np.asarray(scores, dtype=float)
     shape = (len(row_values), len(col_values))
     if s.shape != shape:
-        raise ValueError(
-            f"`scores` must have shape {shape} (rows x columns). Received: shape {s.shape}"
-        )
+        raise ValueError(f"`scores` must have shape {shape} (rows x columns). Received: shape {s.shape}")
     if s.size == 0 or not np.isfinite(s).all():
         raise ValueError(f"`scores` must be non-empty and finite. Received: {s.tolist()}")
     ax = _get_ax(ax)
@@ -157,8 +165,15 @@ def plot_sweep_heatmap(
     mid = (float(s.min()) + float(s.max())) / 2
     for i in range(shape[0]):
         for j in range(shape[1]):
-            ax.text(j, i, f"{s[i, j]:.3f}", ha="center", va="center",
-                    color="black" if s[i, j] > mid else "white", fontsize="small")
+            ax.text(
+                j,
+                i,
+                f"{s[i, j]:.3f}",
+                ha="center",
+                va="center",
+                color="black" if s[i, j] > mid else "white",
+                fontsize="small",
+            )
     best_i, best_j = np.unravel_index(int(np.argmax(s)), s.shape)
     ax.add_patch(_outline(int(best_j), int(best_i)))
     ax.set_xticks(np.arange(shape[1]), [f"{v:g}" for v in col_values])

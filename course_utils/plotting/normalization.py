@@ -131,13 +131,25 @@ def plot_moving_statistics(
     ax = _get_ax(ax)
     lo, hi = np.inf, -np.inf
     for label, s in comparisons.items():
-        ax.scatter(s.data_mean, s.moving_mean, s=18, alpha=0.8, color=colors[label],
-                   label=f"{label} (relative error {s.mean_error:.2f})")
+        ax.scatter(
+            s.data_mean,
+            s.moving_mean,
+            s=18,
+            alpha=0.8,
+            color=colors[label],
+            label=f"{label} (relative error {s.mean_error:.2f})",
+        )
         lo = min(lo, float(np.min(s.data_mean)), float(np.min(s.moving_mean)))
         hi = max(hi, float(np.max(s.data_mean)), float(np.max(s.moving_mean)))
     pad = 0.05 * (hi - lo if hi > lo else 1.0)
-    ax.plot([lo - pad, hi + pad], [lo - pad, hi + pad], color="black", lw=0.8, ls="--",
-            label="moving mean = actual mean")
+    ax.plot(
+        [lo - pad, hi + pad],
+        [lo - pad, hi + pad],
+        color="black",
+        lw=0.8,
+        ls="--",
+        label="moving mean = actual mean",
+    )
     ax.set_xlabel("actual mean over the training data")
     ax.set_ylabel("moving_mean of the layer")
     ax.set_title(title if title is not None else "moving mean vs. data mean, one dot per unit")
@@ -199,8 +211,13 @@ def plot_unit_distributions(
     for ax, (title, a) in zip(axes, arrays.items()):
         for i in range(min(units, a.shape[1])):
             col = a[:, i]
-            ax.hist(col, bins=bins, alpha=0.45, color=colors[f"unit {i + 1}"],
-                    label=f"unit {i + 1}: mean {col.mean():+.2f}, std {col.std():.2f}")
+            ax.hist(
+                col,
+                bins=bins,
+                alpha=0.45,
+                color=colors[f"unit {i + 1}"],
+                label=f"unit {i + 1}: mean {col.mean():+.2f}, std {col.std():.2f}",
+            )
         ax.set_title(title)
         ax.set_xlabel("value")
         legend_outside(ax, fontsize="x-small")

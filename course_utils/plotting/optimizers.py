@@ -64,8 +64,10 @@ def plot_optimizer_comparison(
     import matplotlib.pyplot as plt
 
     if not isinstance(histories, Mapping) or not histories:
-        raise ValueError("`histories` must be a non-empty dict of optimizer name -> history. "
-                         f"Received: {type(histories).__name__}")
+        raise ValueError(
+            "`histories` must be a non-empty dict of optimizer name -> history. "
+            f"Received: {type(histories).__name__}"
+        )
     runs = _as_runs(dict(histories))
     metrics = list(metrics)
     if not metrics:
@@ -75,14 +77,12 @@ def plot_optimizer_comparison(
         if missing:
             raise ValueError(f"Run {name!r} has no metric {missing[0]!r}; it has {sorted(h)}.")
     if axes is None:
-        fig, grid = plt.subplots(1, len(metrics), figsize=(5.4 * len(metrics) + 1.6, 4.2),
-                                 squeeze=False)
+        fig, grid = plt.subplots(1, len(metrics), figsize=(5.4 * len(metrics) + 1.6, 4.2), squeeze=False)
         axes = list(grid[0])
     else:
         axes = list(np.ravel(np.asarray(axes, dtype=object)))
         if len(axes) != len(metrics):
-            raise ValueError(f"`axes` needs one Axes per metric ({len(metrics)}). "
-                             f"Received: {len(axes)} axes")
+            raise ValueError(f"`axes` needs one Axes per metric ({len(metrics)}). Received: {len(axes)} axes")
         fig = axes[0].figure
     colors = {**run_colors(list(runs)), **(colors or {})}
     for metric, ax in zip(metrics, axes):
@@ -140,8 +140,9 @@ def plot_optimizer_paths(
         '$w_1$'
     """
     if not isinstance(paths, Mapping) or not paths:
-        raise ValueError("`paths` must be a non-empty dict of name -> (n, 2) array. "
-                         f"Received: {type(paths).__name__}")
+        raise ValueError(
+            f"`paths` must be a non-empty dict of name -> (n, 2) array. Received: {type(paths).__name__}"
+        )
     arrays = {str(k): np.asarray(v, dtype=float) for k, v in paths.items()}
     for name, p in arrays.items():
         if p.ndim != 2 or p.shape[1] != 2 or len(p) < 1:

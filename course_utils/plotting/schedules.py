@@ -46,8 +46,9 @@ def plot_schedules(
     >>> ax = plot_schedules({"1cycle": OneCycleSchedule(0.1, 100)}, steps=np.arange(120))
     """
     if not isinstance(schedules, Mapping) or not schedules:
-        raise ValueError("`schedules` must be a non-empty dict such as {'cosine': schedule}. "
-                         f"Received: {schedules!r}")
+        raise ValueError(
+            f"`schedules` must be a non-empty dict such as {{'cosine': schedule}}. Received: {schedules!r}"
+        )
     ax = _get_ax(ax)
     for i, (name, schedule) in enumerate(schedules.items()):
         if callable(schedule):
@@ -113,8 +114,9 @@ def plot_lr_range_test(
     lrs = np.asarray(learning_rates, dtype=float)
     raw = np.asarray(losses, dtype=float)
     if lrs.shape != raw.shape:
-        raise ValueError(f"`learning_rates` and `losses` must have the same length. "
-                         f"Received: {lrs.shape} and {raw.shape}")
+        raise ValueError(
+            f"`learning_rates` and `losses` must have the same length. Received: {lrs.shape} and {raw.shape}"
+        )
     ax = _get_ax(ax)
     finite = np.isfinite(raw)
     ax.plot(lrs[finite], raw[finite], color=_PALETTE[0], alpha=0.35, lw=1, label="loss per batch")
@@ -125,8 +127,10 @@ def plot_lr_range_test(
     ax.set_xscale("log")
     # the diverging tail would squash the useful part of the curve
     top = float(np.nanmax(smoothed[: max(3, int(np.argmin(smoothed)) + 1)]))
-    ax.set_ylim(top=min(float(np.nanmax(raw[finite])), 1.5 * top) * 1.02,
-                bottom=max(0.0, float(np.nanmin(raw[finite])) * 0.9))
+    ax.set_ylim(
+        top=min(float(np.nanmax(raw[finite])), 1.5 * top) * 1.02,
+        bottom=max(0.0, float(np.nanmin(raw[finite])) * 0.9),
+    )
     ax.set_xlabel("learning rate (log scale)")
     ax.set_ylabel("training loss")
     if title:

@@ -98,8 +98,7 @@ def plot_weight_histograms(
             ax.hist(logged, bins=edges, histtype="step", lw=1.8, color=colors[name], label=name)
         if threshold is not None:
             ax.axvline(np.log10(threshold), color="k", ls="--", lw=1)
-            ax.axvspan(edges[0], np.log10(threshold), color="0.5", alpha=0.12,
-                       label=f"|w| < {threshold:g}")
+            ax.axvspan(edges[0], np.log10(threshold), color="0.5", alpha=0.12, label=f"|w| < {threshold:g}")
         ax.set_xlabel("log10 |w|")
     else:
         largest = max(float(np.abs(v).max()) for v in values.values()) or 1.0
@@ -166,8 +165,9 @@ def plot_column_norms(
             kernels = list(w.values())
         else:
             kernels = [w]
-        norms[name] = np.concatenate([
-            kernel_column_norms(k, axis=tuple(range(np.ndim(k) - 1))) for k in kernels])
+        norms[name] = np.concatenate(
+            [kernel_column_norms(k, axis=tuple(range(np.ndim(k) - 1))) for k in kernels]
+        )
     colors = {**run_colors(list(named)), **(colors or {})}
     ax = _get_ax(ax)
     high = max(float(n.max()) for n in norms.values())

@@ -20,9 +20,11 @@ from _common import BUILD  # noqa: E402
 OUT = BUILD / "browser"
 
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-component-update"]
-INSTALL_HINT = ("Install them with `apt-get install -y chromium` (Debian/Ubuntu; the browser "
-                "Playwright drives, at /usr/bin/chromium) and `.venv/bin/pip install playwright` "
-                "(the `test` extra pins it), or point COURSE_CHROMIUM at a Chromium executable.")
+INSTALL_HINT = (
+    "Install them with `apt-get install -y chromium` (Debian/Ubuntu; the browser "
+    "Playwright drives, at /usr/bin/chromium) and `.venv/bin/pip install playwright` "
+    "(the `test` extra pins it), or point COURSE_CHROMIUM at a Chromium executable."
+)
 
 
 def in_ci() -> bool:
@@ -31,8 +33,12 @@ def in_ci() -> bool:
 
 def chromium_path() -> str | None:
     """The Chromium to drive: $COURSE_CHROMIUM, /usr/bin/chromium, or one on PATH."""
-    for candidate in (os.environ.get("COURSE_CHROMIUM"), "/usr/bin/chromium",
-                      shutil.which("chromium"), shutil.which("chromium-browser")):
+    for candidate in (
+        os.environ.get("COURSE_CHROMIUM"),
+        "/usr/bin/chromium",
+        shutil.which("chromium"),
+        shutil.which("chromium-browser"),
+    ):
         if candidate and os.access(candidate, os.X_OK):
             return candidate
     return None
@@ -46,8 +52,10 @@ def missing_browser() -> str | None:
     except ImportError:
         problems.append(f"Playwright is not installed in {sys.prefix}")
     if chromium_path() is None:
-        problems.append("no Chromium executable (looked for $COURSE_CHROMIUM, /usr/bin/chromium, "
-                        "chromium and chromium-browser on PATH)")
+        problems.append(
+            "no Chromium executable (looked for $COURSE_CHROMIUM, /usr/bin/chromium, "
+            "chromium and chromium-browser on PATH)"
+        )
     if not problems:
         return None
     return "BROWSER STAGE NOT RUN: " + "; ".join(problems) + ". " + INSTALL_HINT

@@ -66,13 +66,16 @@ def browser():
         try:
             chromium = p.chromium.launch(executable_path=chromium_path(), headless=True, args=CHROMIUM_ARGS)
         except Exception as exc:  # noqa: BLE001 - a browser that does not start is a missing browser
-            skip_or_fail(f"BROWSER STAGE NOT RUN: {chromium_path()} did not start under Playwright: "
-                         f"{exc}. {INSTALL_HINT}")
+            skip_or_fail(
+                f"BROWSER STAGE NOT RUN: {chromium_path()} did not start under Playwright: "
+                f"{exc}. {INSTALL_HINT}"
+            )
         yield chromium
         chromium.close()
 
 
 # ---- JupyterLab ---------------------------------------------------------------------------------
+
 
 def free_port() -> int:
     with socket.socket() as s:
@@ -111,8 +114,9 @@ class Lab:
         return f"{self.base}/lab/workspaces/{workspace}/tree/{notebook}?token={self.token}"
 
     def api(self, path: str, method: str = "GET") -> object:
-        req = urllib.request.Request(f"{self.base}{path}", method=method,
-                                     headers={"Authorization": f"token {self.token}"})
+        req = urllib.request.Request(
+            f"{self.base}{path}", method=method, headers={"Authorization": f"token {self.token}"}
+        )
         with urllib.request.urlopen(req, timeout=10) as r:
             body = r.read()
         return json.loads(body) if body else None
@@ -125,9 +129,14 @@ class Lab:
         import papermill as pm
 
         target = self.root / f"{lesson}.ipynb"
-        pm.execute_notebook(str(NOTEBOOKS / f"{lesson}.ipynb"), str(target),
-                            parameters=quick_parameters(lesson), prepare_only=True,
-                            progress_bar=False, kernel_name="python3")
+        pm.execute_notebook(
+            str(NOTEBOOKS / f"{lesson}.ipynb"),
+            str(target),
+            parameters=quick_parameters(lesson),
+            prepare_only=True,
+            progress_bar=False,
+            kernel_name="python3",
+        )
         nb = nbformat.read(target, as_version=4)
         if edit is not None:
             edit(nb)
@@ -159,21 +168,36 @@ class Lab:
 def lab_environment(home: Path) -> dict[str, str]:
     """The server's environment: this venv first on PATH (its kernels run this Python), Jupyter's
     and IPython's folders isolated, no MPLBACKEND, nothing that makes a lesson write results."""
-    env = {k: v for k, v in os.environ.items()
-           if k not in {"MPLBACKEND", "COURSE_RESULTS_DIR", "JUPYTER_PATH", "JUPYTER_CONFIG_PATH",
-                        "PYTHONPATH", "JUPYTER_PREFER_ENV_PATH"}}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k
+        not in {
+            "MPLBACKEND",
+            "COURSE_RESULTS_DIR",
+            "JUPYTER_PATH",
+            "JUPYTER_CONFIG_PATH",
+            "PYTHONPATH",
+            "JUPYTER_PREFER_ENV_PATH",
+        }
+    }
     env["PATH"] = str(Path(sys.executable).parent) + os.pathsep + env.get("PATH", "")
-    for var, sub in (("JUPYTER_CONFIG_DIR", "config"), ("JUPYTER_DATA_DIR", "data"),
-                     ("JUPYTER_RUNTIME_DIR", "runtime"), ("IPYTHONDIR", "ipython"),
-                     ("JUPYTERLAB_SETTINGS_DIR", "lab-settings"),
-                     ("JUPYTERLAB_WORKSPACES_DIR", "lab-workspaces")):
+    for var, sub in (
+        ("JUPYTER_CONFIG_DIR", "config"),
+        ("JUPYTER_DATA_DIR", "data"),
+        ("JUPYTER_RUNTIME_DIR", "runtime"),
+        ("IPYTHONDIR", "ipython"),
+        ("JUPYTERLAB_SETTINGS_DIR", "lab-settings"),
+        ("JUPYTERLAB_WORKSPACES_DIR", "lab-workspaces"),
+    ):
         env[var] = str(home / sub)
         (home / sub).mkdir(parents=True, exist_ok=True)
     # No request to the Jupyter news feed (there is no network, and its toast covers the page).
     notification = home / "lab-settings" / "@jupyterlab" / "apputils-extension"
     notification.mkdir(parents=True, exist_ok=True)
     (notification / "notification.jupyterlab-settings").write_text(
-        json.dumps({"fetchNews": "false", "checkForUpdates": False}))
+        json.dumps({"fetchNews": "false", "checkForUpdates": False})
+    )
     return env
 
 
@@ -182,15 +206,28 @@ def lab(browser, tmp_path_factory):
     root = tmp_path_factory.mktemp("lab-root")
     home = tmp_path_factory.mktemp("lab-home")
     port, token = free_port(), secrets.token_hex(16)
-    cmd = [str(Path(sys.executable).parent / "jupyter"), "lab", "--no-browser",
-           "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={port}", "--ServerApp.port_retries=0",
-           f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={root}"]
+    cmd = [
+        str(Path(sys.executable).parent / "jupyter"),
+        "lab",
+        "--no-browser",
+        "--ServerApp.ip=127.0.0.1",
+        f"--ServerApp.port={port}",
+        "--ServerApp.port_retries=0",
+        f"--IdentityProvider.token={token}",
+        f"--ServerApp.root_dir={root}",
+    ]
     if os.geteuid() == 0:
         cmd.append("--allow-root")
     log = home / "server.log"
     with open(log, "wb") as out:
-        proc = subprocess.Popen(cmd, cwd=root, env=lab_environment(home), stdout=out,
-                                stderr=subprocess.STDOUT, start_new_session=True)
+        proc = subprocess.Popen(
+            cmd,
+            cwd=root,
+            env=lab_environment(home),
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
     server = Lab(root, port, token, proc, log)
     try:
         deadline = time.monotonic() + 120

@@ -43,18 +43,19 @@ STDERR_MIME = "application/vnd.jupyter.stderr"
 
 # Lesson 09's typical wrong answer (as in tests/submissions/make_submissions.py): the warm-up
 # starts at peak / W instead of 0. The visible q4 test explains it with these two sentences.
-WRONG_Q4 = '''def warmup_cosine(step, peak_lr, warmup_steps, decay_steps, min_lr=0.0):
+WRONG_Q4 = """def warmup_cosine(step, peak_lr, warmup_steps, decay_steps, min_lr=0.0):
     if step < warmup_steps:
         return peak_lr * (step + 1) / warmup_steps
     progress = min(step - warmup_steps, decay_steps) / decay_steps
     return min_lr + (peak_lr - min_lr) * 0.5 * (1 + math.cos(math.pi * progress))
-'''
+"""
 Q4_MESSAGES = ["Wrong value at step 0", "Steps count from 0 and the warm-up starts at 0"]
 
 
 def put_wrong_q4(nb) -> None:
-    cells = [c for c in nb.cells
-             if c.cell_type == "code" and c.source.lstrip().startswith("def warmup_cosine(")]
+    cells = [
+        c for c in nb.cells if c.cell_type == "code" and c.source.lstrip().startswith("def warmup_cosine(")
+    ]
     assert len(cells) == 1, "lesson 09 has no single `def warmup_cosine(` exercise cell any more"
     cells[0].source = WRONG_Q4
 
@@ -122,8 +123,10 @@ def full_notebook_screenshot(page, path: Path) -> None:
       const outer = document.querySelector('{PANEL} .jp-WindowedPanel-outer');
       return outer ? outer.scrollHeight : document.body.scrollHeight; }}""")
     page.set_viewport_size({"width": 1280, "height": min(int(height) + 200, 16000)})
-    page.evaluate(f"() => {{ const o = document.querySelector('{PANEL} .jp-WindowedPanel-outer');"
-                  " if (o) o.scrollTop = 0; }")
+    page.evaluate(
+        f"() => {{ const o = document.querySelector('{PANEL} .jp-WindowedPanel-outer');"
+        " if (o) o.scrollTop = 0; }"
+    )
     time.sleep(1.5)
     page.screenshot(path=str(path))
     page.set_viewport_size({"width": 1280, "height": 900})
@@ -137,6 +140,7 @@ def shoot(locator, path: Path) -> None:
 
 
 # ---- one run of each lesson, shared by the checks below ------------------------------------------------
+
 
 class LessonRun:
     def __init__(self, lesson: str) -> None:
@@ -170,9 +174,11 @@ def summarize(run: LessonRun) -> dict:
 
 def summary_line(lesson: str, r: dict) -> str:
     t = r["timing_s"]
-    line = (f"{lesson}: {t.get('total_s', 0):.0f} s (open {t.get('open_s', 0):.0f} s, run all "
-            f"{t.get('run_s', 0):.0f} s), {len(r['figures'])} figures, {len(r['errors'])} error "
-            f"outputs, {len(r['stderr'])} stderr boxes")
+    line = (
+        f"{lesson}: {t.get('total_s', 0):.0f} s (open {t.get('open_s', 0):.0f} s, run all "
+        f"{t.get('run_s', 0):.0f} s), {len(r['figures'])} figures, {len(r['errors'])} error "
+        f"outputs, {len(r['stderr'])} stderr boxes"
+    )
     for item in r["stderr"]:
         line += f"\n    stderr in cell {item['cell']}: {item['text'][:160]!r}"
     return line
@@ -214,8 +220,12 @@ def runs(lab, browser):
         try:
             page.goto(lab.url(nb_path.name, f"browser-{lesson}"))
             page.wait_for_selector(f"{PANEL} .jp-Cell", timeout=OPEN_TIMEOUT_S * 1000)
-            run.opened = wait_for(page, lambda s: kernel_idle(s) and s["cells"] == len(nb.cells),
-                                  OPEN_TIMEOUT_S, "the notebook to load and its kernel to be idle")
+            run.opened = wait_for(
+                page,
+                lambda s: kernel_idle(s) and s["cells"] == len(nb.cells),
+                OPEN_TIMEOUT_S,
+                "the notebook to load and its kernel to be idle",
+            )
             time.sleep(2.0)  # anything the page changes on its own once the kernel is ready
             run.dirty_after_open = page.evaluate(STATE_JS)["dirty"]
             run.timing["open_s"] = time.monotonic() - t0
@@ -224,8 +234,13 @@ def runs(lab, browser):
             page.locator(".lm-MenuBar-itemLabel", has_text=re.compile(r"^Run$")).click()
             page.locator(".lm-Menu-itemLabel", has_text=re.compile(r"^Run All Cells$")).click()
             wait_for(page, lambda s: s["busy"] > 0 or s["executed"] > 0, 30, "Run All Cells to start")
-            run.finished = wait_for(page, lambda s: s["busy"] == 0 and kernel_idle(s), RUN_TIMEOUT_S,
-                                    "every cell to finish (no [*] prompt left, kernel idle)", poll_s=1.0)
+            run.finished = wait_for(
+                page,
+                lambda s: s["busy"] == 0 and kernel_idle(s),
+                RUN_TIMEOUT_S,
+                "every cell to finish (no [*] prompt left, kernel idle)",
+                poll_s=1.0,
+            )
             run.timing["run_s"] = time.monotonic() - t1
             time.sleep(1.0)  # the last figure's <img> is attached after its output message
             run.cells = page.evaluate(CELLS_JS)
@@ -246,8 +261,14 @@ def runs(lab, browser):
                     shoot(cell_nodes.nth(i).locator(".jp-OutputArea"), path)
                     run.figures.append(str(path.relative_to(OUT.parent.parent)))
             if lesson == "09_exercises":
-                check = next((i for i, (kind, src) in enumerate(run.sources)
-                              if kind == "code" and 'grader.check("q4_schedule")' in src), None)
+                check = next(
+                    (
+                        i
+                        for i, (kind, src) in enumerate(run.sources)
+                        if kind == "code" and 'grader.check("q4_schedule")' in src
+                    ),
+                    None,
+                )
                 if check is not None:
                     area = cell_nodes.nth(check).locator(".jp-OutputArea")
                     shoot(area, figures / f"cell{check:02d}-q4-feedback.png")
@@ -273,6 +294,7 @@ def _where(run: LessonRun, i: int) -> str:
 
 # ---- the checks ---------------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("lesson", LESSONS)
 def test_tab_is_not_marked_modified_after_opening(lesson, runs):
     run = runs(lesson)
@@ -280,19 +302,26 @@ def test_tab_is_not_marked_modified_after_opening(lesson, runs):
         f"{lesson}: JupyterLab marks the freshly opened notebook as modified (jp-mod-dirty on "
         f"{run.dirty_after_open}) before the learner typed anything, so closing it asks to save "
         "changes. Typically the notebook's metadata differs from what the kernel reports "
-        "(e.g. a minimal language_info that JupyterLab replaces with the kernel's).")
+        "(e.g. a minimal language_info that JupyterLab replaces with the kernel's)."
+    )
 
 
 @pytest.mark.parametrize("lesson", LESSONS)
 def test_run_all_cells_runs_every_code_cell_without_an_error(lesson, runs):
     run = runs(lesson)
     assert len(run.cells) == len(run.sources), "the page shows a different number of cells than the file"
-    errors = [f"{_where(run, i)}: {o['text'][:400]}" for i, c in enumerate(run.cells)
-              for o in c["outputs"] if o["mime"] == ERROR_MIME]
+    errors = [
+        f"{_where(run, i)}: {o['text'][:400]}"
+        for i, c in enumerate(run.cells)
+        for o in c["outputs"]
+        if o["mime"] == ERROR_MIME
+    ]
     assert not errors, "error outputs in the page:\n" + "\n".join(errors)
-    not_run = [_where(run, i) for i, c in enumerate(run.cells)
-               if c["type"] == "code" and run.sources[i][1].strip()
-               and not re.search(r"\[\d+\]", c["prompt"])]
+    not_run = [
+        _where(run, i)
+        for i, c in enumerate(run.cells)
+        if c["type"] == "code" and run.sources[i][1].strip() and not re.search(r"\[\d+\]", c["prompt"])
+    ]
     assert not not_run, "code cells Run All Cells did not execute: " + ", ".join(not_run)
 
 
@@ -301,11 +330,14 @@ def test_code_cells_wrap_long_lines(lesson, runs):
     """make setup installs tools/lab/overrides.json (lineWrap) into the course's JupyterLab: a
     code line longer than the column stays readable instead of running off the right edge."""
     run = runs(lesson)
-    unwrapped = [_where(run, i) for i, c in enumerate(run.cells)
-                 if c["type"] == "code" and not c.get("wraps")]
-    assert not unwrapped, ("code cells whose editor does not wrap long lines (is "
-                           ".venv/share/jupyter/lab/settings/overrides.json missing? run make setup): "
-                           + ", ".join(unwrapped[:5]))
+    unwrapped = [
+        _where(run, i) for i, c in enumerate(run.cells) if c["type"] == "code" and not c.get("wraps")
+    ]
+    assert not unwrapped, (
+        "code cells whose editor does not wrap long lines (is "
+        ".venv/share/jupyter/lab/settings/overrides.json missing? run make setup): "
+        + ", ".join(unwrapped[:5])
+    )
 
 
 @pytest.mark.parametrize("lesson", LESSONS)
@@ -320,25 +352,36 @@ def test_setup_cell_shows_no_stderr(lesson, runs):
 @pytest.mark.parametrize("lesson", LESSONS)
 def test_every_drawing_cell_shows_a_figure_inline(lesson, runs):
     run = runs(lesson)
+
     def uncommented(src: str) -> str:
         return "\n".join(line for line in src.splitlines() if not line.lstrip().startswith("#"))
 
-    drawing = [i for i, (kind, src) in enumerate(run.sources)
-               if kind == "code" and DRAWS.search(uncommented(src))]
+    drawing = [
+        i for i, (kind, src) in enumerate(run.sources) if kind == "code" and DRAWS.search(uncommented(src))
+    ]
     assert drawing, f"{lesson} has no cell that draws: the pattern {DRAWS.pattern} is out of date"
     missing = [_where(run, i) for i in drawing if not any(o["imgs"] for o in run.cells[i]["outputs"])]
-    assert not missing, ("cells that draw but show no <img> in the page (is MPLBACKEND set for the "
-                         "kernel?): " + ", ".join(missing))
+    assert not missing, (
+        "cells that draw but show no <img> in the page (is MPLBACKEND set for the "
+        "kernel?): " + ", ".join(missing)
+    )
 
 
 def test_grader_check_explains_a_wrong_answer_in_the_page(runs):
     run = runs("09_exercises")
-    check = next(i for i, (kind, src) in enumerate(run.sources)
-                 if kind == "code" and 'grader.check("q4_schedule")' in src)
+    check = next(
+        i
+        for i, (kind, src) in enumerate(run.sources)
+        if kind == "code" and 'grader.check("q4_schedule")' in src
+    )
     shown = "\n".join(o["text"] for o in run.cells[check]["outputs"])
     for message in Q4_MESSAGES:
-        assert message in shown, (f"grader.check('q4_schedule') on the off-by-one warm-up does not show "
-                                  f"{message!r}; the page shows:\n{shown[:2000]}")
+        assert message in shown, (
+            f"grader.check('q4_schedule') on the off-by-one warm-up does not show "
+            f"{message!r}; the page shows:\n{shown[:2000]}"
+        )
     hidden = [m for m, visible in run.q4_visible.items() if not visible]
-    assert not hidden, (f"grader.check('q4_schedule')'s explanation is in the page but not visible "
-                        f"without a click (collapsed?): {hidden}")
+    assert not hidden, (
+        f"grader.check('q4_schedule')'s explanation is in the page but not visible "
+        f"without a click (collapsed?): {hidden}"
+    )

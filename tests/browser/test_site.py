@@ -27,11 +27,24 @@ def _lessons() -> list[Path]:
 @pytest.fixture(scope="module")
 def site(tmp_path_factory) -> Path:
     if not _lessons():
-        skip_or_fail(f"SITE CHECK NOT RUN: no executed lessons in {EXECUTED} (run `make run` or "
-                     "`python tools/run_lessons.py --out build/executed` first)")
+        skip_or_fail(
+            f"SITE CHECK NOT RUN: no executed lessons in {EXECUTED} (run `make run` or "
+            "`python tools/run_lessons.py --out build/executed` first)"
+        )
     out = tmp_path_factory.mktemp("site")
-    proc = subprocess.run([sys.executable, str(ROOT / "tools" / "build_site.py"), "--executed", str(EXECUTED),
-                           "--out", str(out)], capture_output=True, text=True, timeout=600)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "tools" / "build_site.py"),
+            "--executed",
+            str(EXECUTED),
+            "--out",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
     return out
 
@@ -64,7 +77,8 @@ def test_every_page_loads_with_its_figures_and_working_links(browser, site):
             expected = _images_in(lesson)
             loaded = page.evaluate(
                 "() => Array.from(document.images).filter(i => i.complete && i.naturalWidth > 0"
-                " && i.src.includes('_images')).length")
+                " && i.src.includes('_images')).length"
+            )
             assert loaded >= expected, f"{path.name}: {loaded} of {expected} figures loaded"
             order.append(path.stem)
             page.screenshot(path=str(OUT / "site" / f"{path.stem}.png"))

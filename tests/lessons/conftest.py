@@ -51,10 +51,22 @@ def executed():
                 if not result.exists():
                     pytest.fail(f"no {result.name} in COURSE_EXECUTED_DIR={EXECUTED}")
             elif not _fresh(result, NOTEBOOKS / f"{lesson}.ipynb"):
-                subprocess.run([sys.executable, str(ROOT / "tools" / "run_lessons.py"),
-                                "--html", "--out", str(EXECUTED), "--only", lesson], check=True)
-            cache[lesson] = (json.loads(result.read_text()),
-                             nbformat.read(EXECUTED / f"{lesson}.ipynb", as_version=4))
+                subprocess.run(
+                    [
+                        sys.executable,
+                        str(ROOT / "tools" / "run_lessons.py"),
+                        "--html",
+                        "--out",
+                        str(EXECUTED),
+                        "--only",
+                        lesson,
+                    ],
+                    check=True,
+                )
+            cache[lesson] = (
+                json.loads(result.read_text()),
+                nbformat.read(EXECUTED / f"{lesson}.ipynb", as_version=4),
+            )
         return cache[lesson]
 
     return get
@@ -98,8 +110,10 @@ class _Autograders:
             from sync_notebooks import learner_version
 
             _, ag_dir = learner_version(SOLUTIONS / f"{lesson}.ipynb", self.build)
-            self.found[lesson] = {"zip": sorted(ag_dir.glob("*.zip"))[-1],
-                                  "solution": ag_dir / f"{lesson}.ipynb"}
+            self.found[lesson] = {
+                "zip": sorted(ag_dir.glob("*.zip"))[-1],
+                "solution": ag_dir / f"{lesson}.ipynb",
+            }
         return self.found[lesson]
 
 
@@ -108,18 +122,28 @@ def autograders(tmp_path_factory):
     return _Autograders(tmp_path_factory.mktemp("assign"))
 
 
-def otter_grade(notebook: Path, ag_zip: Path, workdir: Path,
-                lesson: str | None = None) -> dict[str, tuple[float, float]]:
+def otter_grade(
+    notebook: Path, ag_zip: Path, workdir: Path, lesson: str | None = None
+) -> dict[str, tuple[float, float]]:
     """Grade one notebook with `otter run` (no Docker) at the lesson's quick parameters; return
     {question: (score, max)}."""
     workdir.mkdir(parents=True, exist_ok=True)
     prepared = workdir / notebook.name
-    pm.execute_notebook(str(notebook), str(prepared), parameters=quick_parameters(lesson or notebook.stem),
-                        prepare_only=True, progress_bar=False)
+    pm.execute_notebook(
+        str(notebook),
+        str(prepared),
+        parameters=quick_parameters(lesson or notebook.stem),
+        prepare_only=True,
+        progress_bar=False,
+    )
     out = workdir / "out"
     out.mkdir()
-    subprocess.run([sys.executable, "-m", "otter", "run", "--no-logo", "-a", str(ag_zip),
-                    "-o", str(out), str(prepared)], check=True, capture_output=True, cwd=workdir)
+    subprocess.run(
+        [sys.executable, "-m", "otter", "run", "--no-logo", "-a", str(ag_zip), "-o", str(out), str(prepared)],
+        check=True,
+        capture_output=True,
+        cwd=workdir,
+    )
     results = json.loads((out / "results.json").read_text())
     return {t["name"]: (t["score"], t["max_score"]) for t in results["tests"] if "score" in t}
 
@@ -140,6 +164,7 @@ def grade(tests, env: dict) -> tuple[float, str]:
 
 
 # ---- one lesson's executed default run, for the claim test modules (each sets LESSON = "NN_name") --
+
 
 @pytest.fixture(scope="module")
 def run(executed, request):

@@ -79,8 +79,13 @@ def test_decision_guide_diagnoses(values):
 def test_notebook_prints_the_numbers_the_tests_check(run):
     text = printed_text(run[1])
     b = run[0]["values"]["baseline"]
-    for number in (f"{b['final_train_accuracy']:.3f}", f"{b['final_val_accuracy']:.3f}",
-                   f"{b['gap']:.3f}", f"{b['min_val_loss']:.3f}", f"epoch {b['best_epoch']}"):
+    for number in (
+        f"{b['final_train_accuracy']:.3f}",
+        f"{b['final_val_accuracy']:.3f}",
+        f"{b['gap']:.3f}",
+        f"{b['min_val_loss']:.3f}",
+        f"epoch {b['best_epoch']}",
+    ):
         assert number in text, f"{number!r} is not printed by the notebook"
     for gap in run[0]["values"]["capacity"]["gap"] + run[0]["values"]["data_size"]["gap"]:
         assert f"{gap:+.3f}" in text

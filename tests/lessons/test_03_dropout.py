@@ -12,6 +12,7 @@ LESSON = "03_dropout"
 
 # ---- section 1-2: the mechanism -----------------------------------------------------------------
 
+
 def test_scratch_dropout_zeroes_about_rate_and_keeps_the_mean(values):
     assert len(values["scratch"]) >= 3
     for rate, s in values["scratch"].items():
@@ -75,6 +76,7 @@ def test_logged_training_accuracy_understates_the_fit_with_dropout(values):
 
 # ---- section 4: the sweep -----------------------------------------------------------------------
 
+
 def test_sweep_peaks_at_an_intermediate_rate(values, params):
     sweep = values["sweep"]
     rates, val, train, gap = sweep["rates"], sweep["val_accuracy"], sweep["train_accuracy"], sweep["gap"]
@@ -93,6 +95,7 @@ def test_sweep_peaks_at_an_intermediate_rate(values, params):
 
 
 # ---- section 5: determinism and MC dropout ------------------------------------------------------
+
 
 def test_trained_model_is_deterministic_only_in_inference_mode(values):
     d = values["model_determinism"]
@@ -115,6 +118,7 @@ def test_mc_dropout_is_more_uncertain_out_of_distribution(values):
 
 # ---- section 6: spatial dropout -----------------------------------------------------------------
 
+
 def test_spatial_dropout_drops_whole_channels(values, params):
     sp = values["spatial_pattern"]
     assert sp["neighbour_correlation"] >= 0.5, sp
@@ -136,17 +140,24 @@ def test_spatial_dropout_makes_the_cnn_robust_to_losing_feature_maps(values):
 
 # ---- what the learner sees ------------------------------------------------------------------------
 
+
 def test_notebook_prints_the_numbers_the_tests_check(run):
     text = printed_text(run[1])
     v = run[0]["values"]
     numbers = []
     for s in v["scratch"].values():
         numbers += [f"{s['zeroed']:.4f}", f"{s['mean_ratio']:.4f}", f"{s['unscaled_ratio']:.4f}"]
-    numbers += [f"{v['keras_dropout']['zeroed']:.4f}",
-                f"{v['layer_modes']['training_mask_disagreement']:.3f}"]
+    numbers += [
+        f"{v['keras_dropout']['zeroed']:.4f}",
+        f"{v['layer_modes']['training_mask_disagreement']:.3f}",
+    ]
     for r in v["gap_comparison"].values():
-        numbers += [f"{r['train_accuracy']:.3f}", f"{r['val_accuracy']:.3f}", f"{r['gap']:+.3f}",
-                    f"{r['memorized']:.0%}"]
+        numbers += [
+            f"{r['train_accuracy']:.3f}",
+            f"{r['val_accuracy']:.3f}",
+            f"{r['gap']:+.3f}",
+            f"{r['memorized']:.0%}",
+        ]
     sweep = v["sweep"]
     numbers += [f"{a:.3f}" for a in sweep["val_accuracy"]] + [f"peaks at rate {sweep['peak_rate']:g}"]
     ref = v["mc_dropout"]["sets"]["validation digits"]
@@ -164,15 +175,18 @@ def test_notebook_prints_the_numbers_the_tests_check(run):
 
 # ---- exercises: wrong answers fail with a message that says what is wrong -----------------------
 
+
 @pytest.fixture(scope="module")
 def env03():
     rng = np.random.default_rng(5)
     fmap = np.maximum(rng.normal(0.2, 1.0, size=(40, 8, 8, 16)), 0.0).astype("float32")
-    sweep_table = {0.0: {"train_accuracy": 1.0, "val_accuracy": 0.775, "gap": 0.225},
-                   0.3: {"train_accuracy": 0.98, "val_accuracy": 0.825, "gap": 0.155},
-                   0.5: {"train_accuracy": 0.893, "val_accuracy": 0.85, "gap": 0.043},
-                   0.7: {"train_accuracy": 0.787, "val_accuracy": 0.867, "gap": -0.08},
-                   0.9: {"train_accuracy": 0.54, "val_accuracy": 0.472, "gap": 0.068}}
+    sweep_table = {
+        0.0: {"train_accuracy": 1.0, "val_accuracy": 0.775, "gap": 0.225},
+        0.3: {"train_accuracy": 0.98, "val_accuracy": 0.825, "gap": 0.155},
+        0.5: {"train_accuracy": 0.893, "val_accuracy": 0.85, "gap": 0.043},
+        0.7: {"train_accuracy": 0.787, "val_accuracy": 0.867, "gap": -0.08},
+        0.9: {"train_accuracy": 0.54, "val_accuracy": 0.472, "gap": 0.068},
+    }
     return {"np": np, "fmap": fmap, "SPATIAL_RATE": 0.3, "sweep_table": sweep_table}
 
 
@@ -205,18 +219,21 @@ def global_rng(x, rate, rng):  # ignores the rng argument
     return x * (np.random.random((x.shape[0], 1, 1, x.shape[-1])) >= rate) / (1 - rate)
 
 
-@pytest.mark.parametrize("fn,message", [
-    (spatial_right, None),
-    (per_pixel, "whole channels"),
-    (unscaled, "forgot to scale the kept channels by 1/(1 - rate): the mean dropped to 0.70"),
-    (multiplied, "divide by 1 - rate"),
-    (keep_probability, "KEEPING"),
-    (shared_mask, "every image has the same channels dropped"),
-    (global_rng, "`rng` argument"),
-    (lambda x, rate, rng: None, "return"),
-    (lambda x, rate, rng: x[:, :, :, 0], "shape"),
-    (..., "not a function yet"),
-])
+@pytest.mark.parametrize(
+    "fn,message",
+    [
+        (spatial_right, None),
+        (per_pixel, "whole channels"),
+        (unscaled, "forgot to scale the kept channels by 1/(1 - rate): the mean dropped to 0.70"),
+        (multiplied, "divide by 1 - rate"),
+        (keep_probability, "KEEPING"),
+        (shared_mask, "every image has the same channels dropped"),
+        (global_rng, "`rng` argument"),
+        (lambda x, rate, rng: None, "return"),
+        (lambda x, rate, rng: x[:, :, :, 0], "shape"),
+        (..., "not a function yet"),
+    ],
+)
 def test_q1_spatial_dropout_feedback(fn, message, env03, autograders):
     tests = load_tests(LESSON, "q1_spatial_dropout", autograders)
     got, text = grade(tests, {**env03, "spatial_dropout": fn})
@@ -231,15 +248,18 @@ def best_right(table):
     return max(table, key=lambda r: table[r]["val_accuracy"])
 
 
-@pytest.mark.parametrize("fn,message", [
-    (best_right, None),
-    (lambda t: min(t, key=lambda r: t[r]["gap"]), "smallest gap"),
-    (lambda t: max(t, key=lambda r: t[r]["train_accuracy"]), "highest training accuracy"),
-    (lambda t: max(v["val_accuracy"] for v in t.values()), "validation ACCURACY"),
-    (lambda t: int(np.argmax([v["val_accuracy"] for v in t.values()])), "POSITION"),
-    (lambda t: str(best_right(t)), "not the text"),
-    (..., "not a function yet"),
-])
+@pytest.mark.parametrize(
+    "fn,message",
+    [
+        (best_right, None),
+        (lambda t: min(t, key=lambda r: t[r]["gap"]), "smallest gap"),
+        (lambda t: max(t, key=lambda r: t[r]["train_accuracy"]), "highest training accuracy"),
+        (lambda t: max(v["val_accuracy"] for v in t.values()), "validation ACCURACY"),
+        (lambda t: int(np.argmax([v["val_accuracy"] for v in t.values()])), "POSITION"),
+        (lambda t: str(best_right(t)), "not the text"),
+        (..., "not a function yet"),
+    ],
+)
 def test_q2_best_rate_feedback(fn, message, env03, autograders):
     tests = load_tests(LESSON, "q2_best_rate", autograders)
     got, text = grade(tests, {**env03, "best_rate": fn})

@@ -14,6 +14,7 @@ LESSON = "04_batch_norm"
 
 # ---- section 1-2: what the layer computes -------------------------------------------------------
 
+
 def test_formula_matches_keras(values):
     assert values["formula_matches_keras"] is True
 
@@ -29,6 +30,7 @@ def test_batch_norm_standardizes_every_unit(values):
 
 
 # ---- section 3: fewer epochs to the target -----------------------------------------------------
+
 
 def test_batch_norm_reaches_the_target_loss_in_fewer_epochs(values, params):
     speed = values["speed"]
@@ -47,6 +49,7 @@ def test_validation_accuracies_end_up_close(values):
 
 
 # ---- section 4: high learning rate -------------------------------------------------------------
+
 
 def _loss(value):
     return math.nan if isinstance(value, str) else float(value)
@@ -72,6 +75,7 @@ def test_batch_norm_network_trains_at_the_high_learning_rate(values):
 
 # ---- section 5: modes and moving statistics ----------------------------------------------------
 
+
 def test_moving_mean_approaches_the_data_mean(values, params):
     ms = values["moving_statistics"]
     assert ms["before"]["mean_error"] == pytest.approx(1.0)
@@ -80,7 +84,7 @@ def test_moving_mean_approaches_the_data_mean(values, params):
     assert ms["after"]["variance_error"] < ms["before"]["variance_error"], ms
     steps = params["EPOCHS"] * math.ceil(params["N_TRAIN"] / params["BATCH_SIZE"])
     assert ms["steps"] == steps
-    assert ms["initial_weight"] == pytest.approx(0.99 ** steps)
+    assert ms["initial_weight"] == pytest.approx(0.99**steps)
 
 
 def test_training_and_inference_modes_differ(values):
@@ -92,8 +96,12 @@ def test_training_and_inference_modes_differ(values):
 
 # ---- section 6: placement -----------------------------------------------------------------------
 
-CLAIMS = {"high_rate_kills_plain_relus", "both_placements_train",
-          "placement_no_measurable_validation_difference", "after_reaches_the_target_sooner"}
+CLAIMS = {
+    "high_rate_kills_plain_relus",
+    "both_placements_train",
+    "placement_no_measurable_validation_difference",
+    "after_reaches_the_target_sooner",
+}
 
 
 def _paired(values, metric):
@@ -113,10 +121,14 @@ def test_placement_is_compared_over_seeds_on_the_recorded_runs(values, params):
     # the comparison uses exactly the table's runs, paired by seed ("after" first)
     c = values["placement_over_seeds"]["final_val_accuracy"]
     assert c["names"] == ["after", "before"]
-    assert c["a"] == [table[f"after, seed {params['SEED'] + i}"]["final_val_accuracy"]
-                      for i in range(params["PLACEMENT_SEEDS"])]
-    assert c["b"] == [table[f"before, seed {params['SEED'] + i}"]["final_val_accuracy"]
-                      for i in range(params["PLACEMENT_SEEDS"])]
+    assert c["a"] == [
+        table[f"after, seed {params['SEED'] + i}"]["final_val_accuracy"]
+        for i in range(params["PLACEMENT_SEEDS"])
+    ]
+    assert c["b"] == [
+        table[f"before, seed {params['SEED'] + i}"]["final_val_accuracy"]
+        for i in range(params["PLACEMENT_SEEDS"])
+    ]
     # "before" on the first seed is the same run as section 3
     before0 = table[f"before, seed {params['SEED']}"]
     assert before0["epochs_to_target"] == values["speed"]["batch_norm"]["epochs_to_target"]
@@ -163,6 +175,7 @@ def test_every_claim_of_the_lesson_is_stated_and_holds(run):
 
 # ---- section 7: small batches and layer norm ----------------------------------------------------
 
+
 def test_batch_of_two_gives_opposite_values(values):
     pair = values["pair"]
     assert pair["max_abs_sum"] < 1e-4, pair
@@ -194,10 +207,12 @@ def test_small_batches_degrade_batch_norm_but_not_layer_norm(values, params):
     assert big["mismatch"] <= 0.02, runs
     assert ln["mismatch"] <= 1e-6, runs
     assert values["small_batch"]["learning_rate"] == pytest.approx(
-        params["LEARNING_RATE"] * params["SMALL_BATCH_SIZE"] / params["BATCH_SIZE"])
+        params["LEARNING_RATE"] * params["SMALL_BATCH_SIZE"] / params["BATCH_SIZE"]
+    )
 
 
 # ---- the numbers are on screen -------------------------------------------------------------------
+
 
 def test_notebook_prints_the_numbers_the_tests_check(run):
     text = printed_text(run[1])
@@ -227,6 +242,7 @@ def test_notebook_prints_the_numbers_the_tests_check(run):
 
 # ---- exercise feedback (in-process, full tests incl. hidden) ------------------------------------
 
+
 @pytest.fixture(scope="module")
 def env04():
     rng = np.random.default_rng(0)
@@ -247,23 +263,36 @@ def _bn(axis=0, ddof=0, use_eps=True, scale_shift=True, fixed_eps=None):
         with np.errstate(divide="ignore", invalid="ignore"):  # a constant feature without epsilon
             x_hat = (x - mean) / np.sqrt(var + (e if use_eps else 0.0))
         return gamma * x_hat + beta if scale_shift else x_hat
+
     return f
 
 
-@pytest.mark.parametrize("fn,message", [
-    (bn_right, None),
-    (lambda x, g, b, epsilon=1e-3: bn_right(np.asarray(x), g, b, epsilon).tolist(), None),  # a list is fine
-    (_bn(axis=1), "layer normalization"),
-    (_bn(use_eps=False), "leaves out epsilon"),
-    (_bn(ddof=1), "unbiased variance"),
-    (_bn(scale_shift=False), "scale and shift"),
-    (lambda x, g, b, epsilon=1e-3: b * _bn(scale_shift=False)(x, g, b, epsilon) + g, "swaps gamma and beta"),
-    (lambda x, g, b, epsilon=1e-3: g * (x - x.mean(0)) / (x.std(0) + epsilon) + b, "inside the square root"),
-    (lambda x, g, b, epsilon=1e-3: bn_right(x, g, b, epsilon)[0], "shape"),
-    (lambda x, g, b, epsilon=1e-3: None, "return"),
-    (lambda x, g, b, epsilon=1e-3: bn_right(x, g, b, epsilon) + 0.5, "differs from keras"),
-    (..., "not a function yet"),
-])
+@pytest.mark.parametrize(
+    "fn,message",
+    [
+        (bn_right, None),
+        (
+            lambda x, g, b, epsilon=1e-3: bn_right(np.asarray(x), g, b, epsilon).tolist(),
+            None,
+        ),  # a list is fine
+        (_bn(axis=1), "layer normalization"),
+        (_bn(use_eps=False), "leaves out epsilon"),
+        (_bn(ddof=1), "unbiased variance"),
+        (_bn(scale_shift=False), "scale and shift"),
+        (
+            lambda x, g, b, epsilon=1e-3: b * _bn(scale_shift=False)(x, g, b, epsilon) + g,
+            "swaps gamma and beta",
+        ),
+        (
+            lambda x, g, b, epsilon=1e-3: g * (x - x.mean(0)) / (x.std(0) + epsilon) + b,
+            "inside the square root",
+        ),
+        (lambda x, g, b, epsilon=1e-3: bn_right(x, g, b, epsilon)[0], "shape"),
+        (lambda x, g, b, epsilon=1e-3: None, "return"),
+        (lambda x, g, b, epsilon=1e-3: bn_right(x, g, b, epsilon) + 0.5, "differs from keras"),
+        (..., "not a function yet"),
+    ],
+)
 def test_q1_batch_norm_forward_feedback(fn, message, env04, autograders):
     tests = load_tests(LESSON, "q1_batch_norm_forward", autograders)
     got, text = grade(tests, {**env04, "batch_norm_forward": fn})
@@ -303,18 +332,23 @@ def ma_from_zero(values, momentum=0.99, initial=0.0):
     return ma_right(values, momentum, 0.0)
 
 
-@pytest.mark.parametrize("fn,message", [
-    (ma_right, None),
-    (lambda v, momentum=0.99, initial=0.0: np.array(ma_right(v, momentum, initial)), None),
-    (ma_swapped, "swapped"),
-    (ma_with_initial, "one value too many"),
-    (lambda v, momentum=0.99, initial=0.0: ma_right(v, momentum, initial)[-1], "one value per batch"),
-    (lambda v, momentum=0.99, initial=0.0: ma_right(v, momentum, initial)[:-1], "return one per batch"),
-    (ma_from_zero, "Start from `initial`"),
-    (lambda v, momentum=0.99, initial=0.0: [momentum * initial + (1 - momentum) * x for x in v],
-     "after batch 2"),
-    (lambda v, momentum=0.99, initial=0.0: None, "return"),
-])
+@pytest.mark.parametrize(
+    "fn,message",
+    [
+        (ma_right, None),
+        (lambda v, momentum=0.99, initial=0.0: np.array(ma_right(v, momentum, initial)), None),
+        (ma_swapped, "swapped"),
+        (ma_with_initial, "one value too many"),
+        (lambda v, momentum=0.99, initial=0.0: ma_right(v, momentum, initial)[-1], "one value per batch"),
+        (lambda v, momentum=0.99, initial=0.0: ma_right(v, momentum, initial)[:-1], "return one per batch"),
+        (ma_from_zero, "Start from `initial`"),
+        (
+            lambda v, momentum=0.99, initial=0.0: [momentum * initial + (1 - momentum) * x for x in v],
+            "after batch 2",
+        ),
+        (lambda v, momentum=0.99, initial=0.0: None, "return"),
+    ],
+)
 def test_q2_moving_average_feedback(fn, message, env04, autograders):
     tests = load_tests(LESSON, "q2_moving_average", autograders)
     got, text = grade(tests, {**env04, "moving_average": fn})

@@ -20,12 +20,14 @@ def close(a: float, b: float, rel: float = 1e-5) -> bool:
 
 # ---- section 3: EarlyStopping -----------------------------------------------------------------
 
+
 def test_early_stopping_stops_well_before_the_budget(values, params):
     es = values["early_stopping"]
     assert es["stop_epoch"] is not None, es
     assert es["epochs_run"] == es["stop_epoch"] < es["budget"] == params["EPOCHS"], es
     assert es["epochs_run"] <= 0.6 * es["budget"], (
-        f"only {es['budget'] - es['epochs_run']} epochs saved: {es}")
+        f"only {es['budget'] - es['epochs_run']} epochs saved: {es}"
+    )
     # the rule: it stops `patience` epochs after the last improvement
     assert es["stop_epoch"] == es["best_epoch"] + params["PATIENCE"], es
 
@@ -63,6 +65,7 @@ def test_training_the_whole_budget_ends_worse(values):
 
 # ---- section 4: checkpoints -----------------------------------------------------------------
 
+
 def test_checkpoint_reloads_to_the_same_metrics_and_weights(values):
     ck = values["checkpoint"]
     assert close(ck["reloaded_loss"], ck["logged_loss"]), ck
@@ -75,6 +78,7 @@ def test_checkpoint_reloads_to_the_same_metrics_and_weights(values):
 
 
 # ---- section 5: patience, min_delta, start_from_epoch ----------------------------------------
+
 
 def test_keras_callback_and_the_rule_agree_on_every_setting(values):
     s = values["settings"]
@@ -110,6 +114,7 @@ def test_start_from_epoch_can_skip_the_best_epoch(values, params):
 
 # ---- section 6: selection bias ---------------------------------------------------------------
 
+
 def test_selecting_by_a_small_split_gives_an_optimistic_score(values, params):
     sel = values["selection"]
     assert sel["n_candidates"] == params["N_CANDIDATES"]
@@ -140,14 +145,23 @@ def test_notebook_prints_the_numbers_the_tests_check(run):
     text = printed_text(run[1])
     v = run[0]["values"]
     es, r, n, ck, sel = v["early_stopping"], v["restore"], v["no_restore"], v["checkpoint"], v["selection"]
-    for s in (f"stopped after epoch {es['stop_epoch']} of a budget of {es['budget']}",
-              f"best epoch {es['best_epoch']}",
-              f"{r['evaluated']:.6f}", f"{r['best_epoch_logged']:.6f}", f"{r['last_epoch_logged']:.6f}",
-              f"{n['evaluated']:.6f}", f"{ck['reloaded_loss']:.6f}",
-              f"{v['reference']['final_val_loss']:.3f}", f"{v['reference']['min_val_loss']:.3f}",
-              f"optimism {sel['optimism']:+.3f}", f"{sel['winner_selection_score']:.3f}",
-              f"{sel['winner_holdout_score']:.3f}", f"{sel['excess_optimism']:+.3f}",
-              "checkpoints go to ", "same weights as the model restored by EarlyStopping: True"):
+    for s in (
+        f"stopped after epoch {es['stop_epoch']} of a budget of {es['budget']}",
+        f"best epoch {es['best_epoch']}",
+        f"{r['evaluated']:.6f}",
+        f"{r['best_epoch_logged']:.6f}",
+        f"{r['last_epoch_logged']:.6f}",
+        f"{n['evaluated']:.6f}",
+        f"{ck['reloaded_loss']:.6f}",
+        f"{v['reference']['final_val_loss']:.3f}",
+        f"{v['reference']['min_val_loss']:.3f}",
+        f"optimism {sel['optimism']:+.3f}",
+        f"{sel['winner_selection_score']:.3f}",
+        f"{sel['winner_holdout_score']:.3f}",
+        f"{sel['excess_optimism']:+.3f}",
+        "checkpoints go to ",
+        "same weights as the model restored by EarlyStopping: True",
+    ):
         assert s in text, f"{s!r} is not printed by the notebook"
     for row in v["expected_optimism"]["optimism"]:
         for x in row:
@@ -157,6 +171,7 @@ def test_notebook_prints_the_numbers_the_tests_check(run):
 
 
 # ---- exercises: wrong answers get a helpful message ------------------------------------------
+
 
 @pytest.fixture(scope="module")
 def env05():
@@ -208,15 +223,18 @@ def stop_ignores_min_delta(val_losses, patience, min_delta=0.0):
     return stop_right(val_losses, patience, 0.0)
 
 
-@pytest.mark.parametrize("fn,message", [
-    (stop_right, None),
-    (stop_late, "1 epoch late"),
-    (stop_zero_based, "1 epoch early"),
-    (stop_vs_previous, "previous epoch"),
-    (stop_ignores_min_delta, "smaller than min_delta"),
-    (lambda val_losses, patience, min_delta=0.0: None, "does your function `return`"),
-    (..., "not a function yet"),
-])
+@pytest.mark.parametrize(
+    "fn,message",
+    [
+        (stop_right, None),
+        (stop_late, "1 epoch late"),
+        (stop_zero_based, "1 epoch early"),
+        (stop_vs_previous, "previous epoch"),
+        (stop_ignores_min_delta, "smaller than min_delta"),
+        (lambda val_losses, patience, min_delta=0.0: None, "does your function `return`"),
+        (..., "not a function yet"),
+    ],
+)
 def test_q1_when_to_stop_feedback(fn, message, env05, autograders):
     tests = load_tests(LESSON, "q1_when_to_stop", autograders)
     got, text = grade(tests, {**env05, "when_to_stop": fn})
@@ -227,27 +245,36 @@ def test_q1_when_to_stop_feedback(fn, message, env05, autograders):
 
 
 def callbacks_right(path, **changes):
-    es = dict(monitor="val_accuracy", mode="max", patience=8, min_delta=0.005, start_from_epoch=5,
-              restore_best_weights=True)
+    es = dict(
+        monitor="val_accuracy",
+        mode="max",
+        patience=8,
+        min_delta=0.005,
+        start_from_epoch=5,
+        restore_best_weights=True,
+    )
     ck = dict(monitor="val_accuracy", mode="max", save_best_only=True)
     for k, v in changes.items():
         (ck if k.startswith("ck_") else es)[k.removeprefix("ck_")] = v
     return [keras.callbacks.EarlyStopping(**es), keras.callbacks.ModelCheckpoint(ck.pop("path", path), **ck)]
 
 
-@pytest.mark.parametrize("changes,message", [
-    ({}, None),
-    ({"mode": "auto", "ck_mode": "auto"}, None),  # Keras infers "max" for accuracy
-    ({"monitor": "accuracy"}, "TRAINING accuracy"),
-    ({"mode": "min"}, "mode='max'"),
-    ({"ck_mode": "min"}, "mode='max'"),
-    ({"patience": 5}, "patience=5"),
-    ({"min_delta": 0.0}, "at least 0.005"),
-    ({"start_from_epoch": 0}, "warm-up"),
-    ({"restore_best_weights": False}, "restore_best_weights=True"),
-    ({"ck_save_best_only": False}, "save_best_only=True"),
-    ({"ck_path": "model.keras"}, "checkpoint_path argument"),
-])
+@pytest.mark.parametrize(
+    "changes,message",
+    [
+        ({}, None),
+        ({"mode": "auto", "ck_mode": "auto"}, None),  # Keras infers "max" for accuracy
+        ({"monitor": "accuracy"}, "TRAINING accuracy"),
+        ({"mode": "min"}, "mode='max'"),
+        ({"ck_mode": "min"}, "mode='max'"),
+        ({"patience": 5}, "patience=5"),
+        ({"min_delta": 0.0}, "at least 0.005"),
+        ({"start_from_epoch": 0}, "warm-up"),
+        ({"restore_best_weights": False}, "restore_best_weights=True"),
+        ({"ck_save_best_only": False}, "save_best_only=True"),
+        ({"ck_path": "model.keras"}, "checkpoint_path argument"),
+    ],
+)
 def test_q2_callbacks_feedback(changes, message, env05, autograders):
     tests = load_tests(LESSON, "q2_callbacks", autograders)
     got, text = grade(tests, {**env05, "make_callbacks": lambda path: callbacks_right(path, **changes)})

@@ -16,6 +16,7 @@ LESSON = "06_lr_schedules"
 
 # ---- 1. the noise floor -------------------------------------------------------------------------
 
+
 def test_constant_rate_sgd_sits_at_the_predicted_noise_floor(values):
     toy = values["toy"]
     assert toy["constant_big"] == pytest.approx(toy["predicted_big"], rel=0.1), toy
@@ -32,10 +33,16 @@ def test_decaying_schedules_end_below_both_constant_rates_in_the_toy(values):
 
 # ---- 2. closed forms ----------------------------------------------------------------------------
 
+
 def test_every_schedule_equals_its_closed_form(values, params):
     diffs = values["closed_form_max_abs_diff"]
-    assert set(diffs) == {"exponential", "piecewise constant", "cosine + warm-up", "1cycle",
-                          "step (per epoch)"}
+    assert set(diffs) == {
+        "exponential",
+        "piecewise constant",
+        "cosine + warm-up",
+        "1cycle",
+        "step (per epoch)",
+    }
     for name, diff in diffs.items():
         assert diff <= 1e-6 * params["PEAK_LR"], (name, diff)  # float32 rounding only
     n_steps = math.ceil(1077 / params["BATCH_SIZE"]) * params["EPOCHS"] if params["N_TRAIN"] is None else None
@@ -44,6 +51,7 @@ def test_every_schedule_equals_its_closed_form(values, params):
 
 
 # ---- 3. range test ------------------------------------------------------------------------------
+
 
 def test_range_test_covers_the_three_regimes_and_picks_a_sane_rate(values):
     rt = values["range_test"]
@@ -62,11 +70,13 @@ def test_suggested_rate_trains_far_better_than_too_small_and_too_large(values):
     good = rc["suggested"]["train_loss"]
     assert good < 0.5 * rc["too small (/100)"]["train_loss"], rc
     assert good < 0.5 * rc["too large"]["train_loss"], rc
-    assert rc["suggested"]["val_accuracy"] > max(rc["too small (/100)"]["val_accuracy"],
-                                                 rc["too large"]["val_accuracy"]), rc
+    assert rc["suggested"]["val_accuracy"] > max(
+        rc["too small (/100)"]["val_accuracy"], rc["too large"]["val_accuracy"]
+    ), rc
 
 
 # ---- 4. schedules vs constant rates -----------------------------------------------------------
+
 
 def _paired(values, name, metric):
     """(difference of the means, its standard error) of `name` minus the tuned constant rate,
@@ -110,8 +120,12 @@ def test_the_large_constant_rate_ends_above_the_tuned_one_beyond_2_se(values):
 
 def test_the_notebook_computed_the_same_verdicts(run):
     claims = {c["id"]: c for c in run[0]["claims"]}
-    assert set(claims) == {"cosine_lower_training_loss", "cosine_validation_edge_is_small",
-                           "1cycle_no_better_than_tuned", "large_constant_worse"}
+    assert set(claims) == {
+        "cosine_lower_training_loss",
+        "cosine_validation_edge_is_small",
+        "1cycle_no_better_than_tuned",
+        "large_constant_worse",
+    }
     assert all(c["holds"] for c in claims.values()), claims
 
 
@@ -121,6 +135,7 @@ def test_peak_rate_is_above_the_range_tests_minimum(values, params):
 
 
 # ---- logged rates -------------------------------------------------------------------------------
+
 
 def test_logged_rate_is_the_prescribed_one(values, params):
     lg = values["logged"]
@@ -133,12 +148,15 @@ def test_logged_rate_is_the_prescribed_one(values, params):
     assert lg["step_epochs"] == params["EPOCHS"]
     assert lg["step_max_abs_diff"] <= 1e-8
     # independent of the notebook: the step rule from the parameters
-    expected = [params["PEAK_LR"] * params["STEP_FACTOR"] ** (e // params["STEP_EVERY"])
-                for e in range(params["EPOCHS"])]
+    expected = [
+        params["PEAK_LR"] * params["STEP_FACTOR"] ** (e // params["STEP_EVERY"])
+        for e in range(params["EPOCHS"])
+    ]
     np.testing.assert_allclose(lg["step_logged"], expected, rtol=1e-6)
 
 
 # ---- 5. ReduceLROnPlateau -----------------------------------------------------------------------
+
 
 def test_reduce_on_plateau_cuts_the_rate_after_a_plateau(values, params):
     p = values["plateau"]
@@ -151,7 +169,7 @@ def test_reduce_on_plateau_cuts_the_rate_after_a_plateau(values, params):
         assert rates[e] == pytest.approx(rates[e - 1] * factor, rel=1e-5)
         # the `patience` epochs before the cut did not beat the best value before them
         best_before = val_loss[: e - patience].min()
-        assert (val_loss[e - patience:e] > best_before - p["min_delta"]).all(), (e, val_loss)
+        assert (val_loss[e - patience : e] > best_before - p["min_delta"]).all(), (e, val_loss)
     # and the rate never changes elsewhere
     assert all(rates[e] == rates[e - 1] for e in range(1, len(rates)) if e not in drops)
 
@@ -162,14 +180,19 @@ def test_reduce_on_plateau_ends_far_below_the_constant_large_rate(values):
 
 # ---- printed numbers ----------------------------------------------------------------------------
 
+
 def test_notebook_prints_the_numbers_the_tests_check(run):
     text = printed_text(run[1])
     v = run[0]["values"]
-    expected = [f"{v['toy']['constant_big']:.4f}", f"{v['toy']['predicted_big']:.4f}",
-                f"{v['toy']['cosine']:.4f}",
-                f"{v['range_test']['suggestion']:.2e}", f"{v['range_test']['lr_at_min_loss']:.2e}",
-                f"{v['logged']['cosine_max_abs_diff']:.1e}",
-                f"rate cut at the end of epoch(s) {v['plateau']['drop_epochs']}"]
+    expected = [
+        f"{v['toy']['constant_big']:.4f}",
+        f"{v['toy']['predicted_big']:.4f}",
+        f"{v['toy']['cosine']:.4f}",
+        f"{v['range_test']['suggestion']:.2e}",
+        f"{v['range_test']['lr_at_min_loss']:.2e}",
+        f"{v['logged']['cosine_max_abs_diff']:.1e}",
+        f"rate cut at the end of epoch(s) {v['plateau']['drop_epochs']}",
+    ]
     expected += [f"{d:.1e}" for d in v["closed_form_max_abs_diff"].values()]
     expected += [_format_cell(r["train_loss"]) for r in v["comparison"].values()]
     expected += [f"{r['train_loss']:.4f}" for r in v["range_check"].values()]
@@ -181,22 +204,39 @@ def test_notebook_prints_the_numbers_the_tests_check(run):
 
 # ---- exercise feedback --------------------------------------------------------------------------
 
+
 def step_right(epoch, initial_rate=0.1, factor=0.5, every=10):
     return initial_rate * factor ** (epoch // every)
 
 
-@pytest.mark.parametrize("fn,message", [
-    (lambda epoch, initial_rate=0.1, factor=0.5, every=10:
-        initial_rate * factor ** (max(epoch - 1, 0) // every), "one epoch too late"),
-    (lambda epoch, initial_rate=0.1, factor=0.5, every=10:
-        initial_rate * factor ** ((epoch + 1) // every), "one epoch too early"),
-    (lambda epoch, initial_rate=0.1, factor=0.5, every=10:
-        initial_rate * factor ** (epoch / every), "constant within a block"),
-    (lambda epoch, initial_rate=0.1, factor=0.5, every=10: 0.1 * 0.5 ** (epoch // 10), "Use the arguments"),
-    (lambda epoch, initial_rate=0.1, factor=0.5, every=10: None, "does your function `return`"),
-    (lambda epoch: 0.1 * 0.5 ** (epoch // 10), "unexpected keyword argument"),
-    (..., "not a function yet"),
-])
+@pytest.mark.parametrize(
+    "fn,message",
+    [
+        (
+            lambda epoch, initial_rate=0.1, factor=0.5, every=10: (
+                initial_rate * factor ** (max(epoch - 1, 0) // every)
+            ),
+            "one epoch too late",
+        ),
+        (
+            lambda epoch, initial_rate=0.1, factor=0.5, every=10: (
+                initial_rate * factor ** ((epoch + 1) // every)
+            ),
+            "one epoch too early",
+        ),
+        (
+            lambda epoch, initial_rate=0.1, factor=0.5, every=10: initial_rate * factor ** (epoch / every),
+            "constant within a block",
+        ),
+        (
+            lambda epoch, initial_rate=0.1, factor=0.5, every=10: 0.1 * 0.5 ** (epoch // 10),
+            "Use the arguments",
+        ),
+        (lambda epoch, initial_rate=0.1, factor=0.5, every=10: None, "does your function `return`"),
+        (lambda epoch: 0.1 * 0.5 ** (epoch // 10), "unexpected keyword argument"),
+        (..., "not a function yet"),
+    ],
+)
 def test_q1_step_decay_feedback(fn, message, autograders):
     tests = load_tests(LESSON, "q1_step_decay", autograders)
     got, text = grade(tests, {"np": np, "step_decay": fn})
@@ -211,30 +251,53 @@ def cosine_right(step, peak=0.01, warmup_steps=100, decay_steps=900):
     return peak * 0.5 * (1 + np.cos(np.pi * min(step - warmup_steps, decay_steps) / decay_steps))
 
 
-@pytest.mark.parametrize("fn,message", [
-    # no warm-up
-    (lambda step, peak=0.01, warmup_steps=100, decay_steps=900:
-        peak * 0.5 * (1 + np.cos(np.pi * min(step, decay_steps) / decay_steps)), "During the warm-up"),
-    # cosine measured from step 0 instead of from the end of the warm-up
-    (lambda step, peak=0.01, warmup_steps=100, decay_steps=900:
-        peak * step / warmup_steps if step < warmup_steps
-        else peak * 0.5 * (1 + np.cos(np.pi * step / decay_steps)), "starts at the END of the warm-up"),
-    # pi forgotten
-    (lambda step, peak=0.01, warmup_steps=100, decay_steps=900:
-        peak * step / warmup_steps if step < warmup_steps
-        else peak * 0.5 * (1 + np.cos((step - warmup_steps) / decay_steps)), "Multiply by pi"),
-    # not clipped after the end: the cosine rises again
-    (lambda step, peak=0.01, warmup_steps=100, decay_steps=900:
-        peak * step / warmup_steps if step < warmup_steps
-        else peak * 0.5 * (1 + np.cos(np.pi * (step - warmup_steps) / decay_steps)), "stay at its end value"),
-    # hard-coded defaults
-    (lambda step, peak=0.01, warmup_steps=100, decay_steps=900: cosine_right(step), "Use the arguments"),
-    (lambda step, peak=0.01, warmup_steps=100, decay_steps=900: f"{cosine_right(step)}", "not the text"),
-])
+@pytest.mark.parametrize(
+    "fn,message",
+    [
+        # no warm-up
+        (
+            lambda step, peak=0.01, warmup_steps=100, decay_steps=900: (
+                peak * 0.5 * (1 + np.cos(np.pi * min(step, decay_steps) / decay_steps))
+            ),
+            "During the warm-up",
+        ),
+        # cosine measured from step 0 instead of from the end of the warm-up
+        (
+            lambda step, peak=0.01, warmup_steps=100, decay_steps=900: (
+                peak * step / warmup_steps
+                if step < warmup_steps
+                else peak * 0.5 * (1 + np.cos(np.pi * step / decay_steps))
+            ),
+            "starts at the END of the warm-up",
+        ),
+        # pi forgotten
+        (
+            lambda step, peak=0.01, warmup_steps=100, decay_steps=900: (
+                peak * step / warmup_steps
+                if step < warmup_steps
+                else peak * 0.5 * (1 + np.cos((step - warmup_steps) / decay_steps))
+            ),
+            "Multiply by pi",
+        ),
+        # not clipped after the end: the cosine rises again
+        (
+            lambda step, peak=0.01, warmup_steps=100, decay_steps=900: (
+                peak * step / warmup_steps
+                if step < warmup_steps
+                else peak * 0.5 * (1 + np.cos(np.pi * (step - warmup_steps) / decay_steps))
+            ),
+            "stay at its end value",
+        ),
+        # hard-coded defaults
+        (lambda step, peak=0.01, warmup_steps=100, decay_steps=900: cosine_right(step), "Use the arguments"),
+        (lambda step, peak=0.01, warmup_steps=100, decay_steps=900: f"{cosine_right(step)}", "not the text"),
+    ],
+)
 def test_q2_warmup_cosine_feedback(fn, message, autograders):
     tests = load_tests(LESSON, "q2_warmup_cosine", autograders)
     got, text = grade(tests, {"np": np, "warmup_cosine": fn})
     assert got < tests.possible and message in text, text
-    right, _ = grade(load_tests(LESSON, "q2_warmup_cosine", autograders),
-                     {"np": np, "warmup_cosine": cosine_right})
+    right, _ = grade(
+        load_tests(LESSON, "q2_warmup_cosine", autograders), {"np": np, "warmup_cosine": cosine_right}
+    )
     assert right == tests.possible

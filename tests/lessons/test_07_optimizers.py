@@ -13,6 +13,7 @@ ADAPTIVE = ("RMSprop", "Adam", "AdamW", "Nadam")
 
 # ---- section 1: the 2-D valley ----------------------------------------------------------------
 
+
 def test_momentum_runs_along_the_valley_where_sgd_crawls(values):
     loss = values["toy"]["loss"]  # after 10, 20, 40 steps
     for name in ("momentum", "Nesterov"):
@@ -32,6 +33,7 @@ def test_rmsprop_heads_straight_adam_and_adabelief_swing_past(values):
 
 
 # ---- sections 2-3: the comparison ----------------------------------------------------------------
+
 
 def test_every_optimizer_started_from_the_same_weights(values):
     assert values["initial_weight_difference"] == 0.0
@@ -70,6 +72,7 @@ def test_adamw_decay_shrinks_the_weights(values):
 
 # ---- section 4: hand-written vs built-in ------------------------------------------------------
 
+
 def test_custom_optimizers_match_the_built_in_ones(values, params):
     eq = values["equivalence"]
     custom = [k for k in eq if not k.startswith("control")]
@@ -88,6 +91,7 @@ def test_the_control_pair_differs(values):
 
 # ---- section 5: AdaBelief ---------------------------------------------------------------------
 
+
 def test_adabelief_trains_the_model(values):
     a = values["adabelief"]
     assert a["final_loss"] < 0.3 * a["first_epoch_loss"], a
@@ -95,6 +99,7 @@ def test_adabelief_trains_the_model(values):
 
 
 # ---- section 6: config and .keras round trip --------------------------------------------------
+
 
 def test_custom_optimizer_survives_config_and_keras_file(values):
     r = values["round_trip"]
@@ -115,6 +120,7 @@ def test_training_continues_identically_after_reload(values):
 
 # ---- section 7: GradientTape loop vs fit ------------------------------------------------------
 
+
 def test_gradient_tape_loop_matches_fit(values, params):
     lf = values["loop_vs_fit"]
     assert len(lf["fit_losses"]) == len(lf["loop_losses"]) == params["LOOP_EPOCHS"]
@@ -125,10 +131,12 @@ def test_gradient_tape_loop_matches_fit(values, params):
 
 # ---- section 8: clipping ----------------------------------------------------------------------
 
+
 def test_the_batch_gives_a_large_gradient(values, params):
     assert values["gradient_norm"] >= 10 * params["CLIP"], values["gradient_norm"]
     assert values["clipping"]["no clipping"]["global_norm"] == pytest.approx(
-        values["gradient_norm"], rel=1e-4)
+        values["gradient_norm"], rel=1e-4
+    )
 
 
 def test_clipnorm_bounds_each_variable_but_not_the_total(values, params):
@@ -148,24 +156,34 @@ def test_global_clipnorm_bounds_the_whole_update_and_keeps_its_direction(values,
 
 # ---- the numbers are printed ------------------------------------------------------------------
 
+
 def test_notebook_prints_the_numbers_the_tests_check(run):
     text = printed_text(run[1])
     v = run[0]["values"]
     for name, row in v["comparison"].items():
-        for number in (f"{row['final_loss']:.4f}", f"{row['final_val_accuracy']:.3f}",
-                       f"{row['weight_norm']:.3f}"):
+        for number in (
+            f"{row['final_loss']:.4f}",
+            f"{row['final_val_accuracy']:.3f}",
+            f"{row['weight_norm']:.3f}",
+        ):
             assert number in text, f"{name}: {number!r} is not printed"
     for row in v["equivalence"].values():
         assert f"{row['max_abs_difference']:.2e}" in text
     assert f"{v['adabelief']['final_loss']:.4f}" in text
     r = v["round_trip"]
-    for number in (f"{r['prediction_difference']:.2e}", f"{r['continued_difference']:.2e}",
-                   f"{r['reset_difference']:.2e}"):
+    for number in (
+        f"{r['prediction_difference']:.2e}",
+        f"{r['continued_difference']:.2e}",
+        f"{r['reset_difference']:.2e}",
+    ):
         assert number in text
     assert f"{v['loop_vs_fit']['weight_difference']:.2e}" in text
     for row in v["clipping"].values():
-        for number in (f"{row['global_norm']:.4f}", f"{row['largest_variable_norm']:.4f}",
-                       f"{row['cosine_to_gradient']:.4f}"):
+        for number in (
+            f"{row['global_norm']:.4f}",
+            f"{row['largest_variable_norm']:.4f}",
+            f"{row['cosine_to_gradient']:.4f}",
+        ):
             assert number in text
     for name, losses in v["toy"]["loss"].items():
         assert f"{losses[1]:.4f}" in text and f"{v['toy']['overshoot'][name]:.3f}" in text
@@ -173,6 +191,7 @@ def test_notebook_prints_the_numbers_the_tests_check(run):
 
 
 # ---- exercises: typical wrong answers get a helpful message ------------------------------------
+
 
 def _momentum_right(w, g, v, lr, mu):
     v = mu * np.asarray(v) - lr * np.asarray(g)
@@ -211,18 +230,21 @@ def _momentum_nesterov(w, g, v, lr, mu):
     return np.asarray(w) + mu * v - lr * np.asarray(g), v
 
 
-@pytest.mark.parametrize("fn,message", [
-    (_momentum_right, None),
-    (_momentum_wrong_sign, "wrong sign: the loss went UP"),
-    (_momentum_drops_velocity, "previous velocity was dropped"),
-    (_momentum_returns_old_velocity, "momentum buffer not updated at step 2"),
-    (_momentum_pytorch, "PyTorch form"),
-    (_momentum_in_place, "in place"),
-    (_momentum_nesterov, "new_w should be"),
-    (lambda w, g, v, lr, mu: np.asarray(w) - lr * np.asarray(g), "should return a tuple"),
-    (lambda w, g, v, lr, mu: None, "does your function `return`"),
-    (..., "not a function yet"),
-])
+@pytest.mark.parametrize(
+    "fn,message",
+    [
+        (_momentum_right, None),
+        (_momentum_wrong_sign, "wrong sign: the loss went UP"),
+        (_momentum_drops_velocity, "previous velocity was dropped"),
+        (_momentum_returns_old_velocity, "momentum buffer not updated at step 2"),
+        (_momentum_pytorch, "PyTorch form"),
+        (_momentum_in_place, "in place"),
+        (_momentum_nesterov, "new_w should be"),
+        (lambda w, g, v, lr, mu: np.asarray(w) - lr * np.asarray(g), "should return a tuple"),
+        (lambda w, g, v, lr, mu: None, "does your function `return`"),
+        (..., "not a function yet"),
+    ],
+)
 def test_q1_momentum_step_feedback(fn, message, autograders):
     tests = load_tests(LESSON, "q1_momentum_step", autograders)
     got, text = grade(tests, {"np": np, "momentum_step": fn})
@@ -235,7 +257,7 @@ def test_q1_momentum_step_feedback(fn, message, autograders):
 
 def _clip_right(grads, c):
     grads = [np.asarray(g, dtype=float) for g in grads]
-    norm = np.sqrt(sum(float(np.sum(g ** 2)) for g in grads))
+    norm = np.sqrt(sum(float(np.sum(g**2)) for g in grads))
     return [g * min(1.0, c / norm) for g in grads]
 
 
@@ -245,7 +267,7 @@ def _clip_each(grads, c):
 
 def _clip_always(grads, c):
     grads = [np.asarray(g, dtype=float) for g in grads]
-    norm = np.sqrt(sum(float(np.sum(g ** 2)) for g in grads))
+    norm = np.sqrt(sum(float(np.sum(g**2)) for g in grads))
     return [g * c / norm for g in grads]
 
 
@@ -265,19 +287,26 @@ def clip_env():
     rng = np.random.default_rng(0)
     big_grads = [rng.normal(size=s).astype(np.float32) * 20 for s in ((64, 64), (64,), (64, 10), (10,))]
     clip = 1.0
-    return {"np": np, "big_grads": big_grads, "CLIP": clip,
-            "clipped_updates": {"global_clipnorm": _clip_right(big_grads, clip)}}
+    return {
+        "np": np,
+        "big_grads": big_grads,
+        "CLIP": clip,
+        "clipped_updates": {"global_clipnorm": _clip_right(big_grads, clip)},
+    }
 
 
-@pytest.mark.parametrize("fn,message", [
-    (_clip_right, None),
-    (_clip_each, "clipped each array separately"),
-    (_clip_always, "nothing may change"),
-    (_clip_concatenated, "one array per gradient"),
-    (_clip_by_sum_of_norms, "global norm should be exactly"),
-    (lambda grads, c: None, "does your function `return`"),
-    (..., "not a function yet"),
-])
+@pytest.mark.parametrize(
+    "fn,message",
+    [
+        (_clip_right, None),
+        (_clip_each, "clipped each array separately"),
+        (_clip_always, "nothing may change"),
+        (_clip_concatenated, "one array per gradient"),
+        (_clip_by_sum_of_norms, "global norm should be exactly"),
+        (lambda grads, c: None, "does your function `return`"),
+        (..., "not a function yet"),
+    ],
+)
 def test_q2_global_clip_feedback(fn, message, clip_env, autograders):
     tests = load_tests(LESSON, "q2_global_clip", autograders)
     got, text = grade(tests, {**clip_env, "clip_by_global_norm": fn})
@@ -294,9 +323,16 @@ def test_q1_blank_answer_scores_zero(autograders):
     got, text = grade(tests, {"np": np, "momentum_step": lambda w, g, v, lr, mu: ...})
     assert got == 0, text
     tests = load_tests(LESSON, "q2_global_clip", autograders)
-    got, text = grade(tests, {"np": np, "big_grads": [np.ones(3)], "CLIP": 1.0,
-                              "clipped_updates": {"global_clipnorm": [np.ones(3)]},
-                              "clip_by_global_norm": lambda grads, c: ...})
+    got, text = grade(
+        tests,
+        {
+            "np": np,
+            "big_grads": [np.ones(3)],
+            "CLIP": 1.0,
+            "clipped_updates": {"global_clipnorm": [np.ones(3)]},
+            "clip_by_global_norm": lambda grads, c: ...,
+        },
+    )
     assert got == 0, text
 
 

@@ -14,12 +14,21 @@ from conftest import NOTEBOOKS, SOLUTIONS, grade, load_tests, printed_text
 import course_utils as cu
 
 LESSON = "08_combined_models"
-SECTION3 = ["baseline", "baseline + early stop", "dropout + Adam", "L2 + batch norm",
-            "early stop + schedule", "custom opt + batch norm", "everything", "combined"]
+SECTION3 = [
+    "baseline",
+    "baseline + early stop",
+    "dropout + Adam",
+    "L2 + batch norm",
+    "early stop + schedule",
+    "custom opt + batch norm",
+    "everything",
+    "combined",
+]
 EARLY_STOPPED = {"baseline + early stop", "early stop + schedule", "everything", "combined"}
 
 
 # ---- one budget --------------------------------------------------------------------------------
+
 
 def test_every_model_trained_under_one_budget(values, params):
     expected = [params["EPOCHS"], params["BATCH_SIZE"], params["N_TRAIN"], params["SEED"]]
@@ -35,6 +44,7 @@ def test_every_model_trained_under_one_budget(values, params):
 
 # ---- the comparison ----------------------------------------------------------------------------
 
+
 def test_baseline_memorizes_the_noisy_labels(values):
     b = values["results"]["baseline"]
     assert b["train_accuracy"] >= 0.98, b
@@ -47,8 +57,9 @@ def test_baseline_memorizes_the_noisy_labels(values):
 def _two_standard_errors(params, values):
     """Two binomial standard errors of a validation accuracy near 85 %, recomputed here from the
     size of the run's validation split."""
-    data = cu.load_dataset(params["DATASET"], n_train=params["N_TRAIN"],
-                           label_noise=params["LABEL_NOISE"], seed=params["SEED"])
+    data = cu.load_dataset(
+        params["DATASET"], n_train=params["N_TRAIN"], label_noise=params["LABEL_NOISE"], seed=params["SEED"]
+    )
     return 2 * (0.85 * 0.15 / len(data.y_val)) ** 0.5
 
 
@@ -80,8 +91,11 @@ def test_batch_norm_rows_still_memorize_and_batch_norm_on_top_is_not_measurable(
 
 def test_the_notebook_computed_the_same_verdicts(run):
     claims = {c["id"]: c for c in run[0]["claims"]}
-    assert set(claims) == {"combined_beats_baseline", "early_stopping_alone_is_close",
-                           "batch_norm_effect_not_measurable"}
+    assert set(claims) == {
+        "combined_beats_baseline",
+        "early_stopping_alone_is_close",
+        "batch_norm_effect_not_measurable",
+    }
     assert all(c["holds"] for c in claims.values()), claims
 
 
@@ -102,6 +116,7 @@ def test_early_stopping_with_a_schedule_stops_before_the_low_rate_phase(values, 
 
 # ---- section 2: interactions measured ---------------------------------------------------------
 
+
 def test_dropout_inflates_the_training_mode_variance_as_the_formula_says(values, params):
     v = values["dropout_variance_ratio"]
     assert v["measured"] == pytest.approx(v["predicted"], rel=0.05), v
@@ -115,6 +130,7 @@ def test_batch_norm_output_ignores_the_weight_scale_and_the_gradient_halves(valu
 
 
 # ---- section 5: the CNN and its augmentation -------------------------------------------------
+
 
 def test_augmentation_is_active_only_in_training(values):
     a = values["augmentation"]
@@ -134,6 +150,7 @@ def test_the_cnn_is_small_and_no_worse_than_the_baseline(values):
 
 # ---- sections 6 and 7: sweep, selection, test once -------------------------------------------
 
+
 def test_sweep_selects_by_validation_accuracy(values, params):
     s = values["sweep"]
     scores = np.array(s["val_accuracy"])
@@ -145,7 +162,8 @@ def test_sweep_selects_by_validation_accuracy(values, params):
 def test_chosen_model_is_the_best_on_validation_and_tested_once(values):
     f = values["final"]
     candidates = [r["val_accuracy"] for r in values["results"].values()] + [
-        v for row in values["sweep"]["val_accuracy"] for v in row]
+        v for row in values["sweep"]["val_accuracy"] for v in row
+    ]
     assert f["val_accuracy"] == pytest.approx(max(candidates)), f
     assert f["val_accuracy"] >= f["baseline_val_accuracy"] + 0.03, f
     # 360 test images: the test score is close to the (slightly optimistic) validation score
@@ -161,6 +179,7 @@ def test_the_notebook_evaluates_on_the_test_set_exactly_once(folder):
 
 
 # ---- printed numbers ---------------------------------------------------------------------------
+
 
 def test_notebook_prints_the_numbers_the_tests_check(run):
     text = printed_text(run[1])
@@ -187,6 +206,7 @@ def test_notebook_prints_the_numbers_the_tests_check(run):
 
 # ---- exercise feedback -------------------------------------------------------------------------
 
+
 @pytest.fixture(scope="module")
 def env08():
     data = cu.load_dataset("digits", n_train=100, seed=0)
@@ -194,28 +214,52 @@ def env08():
     measured = cu.inference_accuracy(model, data.x_val, data.y_val)
 
     def result(name, val, **kw):
-        fields = dict(epochs_budget=60, epochs_trained=60, elapsed_seconds=1.0, train_accuracy=1.0,
-                      val_accuracy=val, n_params=model.count_params(), seed=0, batch_size=32, n_train=100,
-                      model=model)
+        fields = dict(
+            epochs_budget=60,
+            epochs_trained=60,
+            elapsed_seconds=1.0,
+            train_accuracy=1.0,
+            val_accuracy=val,
+            n_params=model.count_params(),
+            seed=0,
+            batch_size=32,
+            n_train=100,
+            model=model,
+        )
         fields.update(kw)
         return cu.ExperimentResult(name, {"val_accuracy": [val]}, **fields)
 
-    return {"data": data, "measured": measured, "result": result,
-            "globals": {"np": np, "keras": keras, "cu": cu, "data": data, "EPOCHS": 60, "BATCH_SIZE": 32,
-                        "SEED": 0, "CHALLENGE_MARGIN": 0.03,
-                        "results": {"baseline": result("baseline", measured - 0.05)}}}
+    return {
+        "data": data,
+        "measured": measured,
+        "result": result,
+        "globals": {
+            "np": np,
+            "keras": keras,
+            "cu": cu,
+            "data": data,
+            "EPOCHS": 60,
+            "BATCH_SIZE": 32,
+            "SEED": 0,
+            "CHALLENGE_MARGIN": 0.03,
+            "results": {"baseline": result("baseline", measured - 0.05)},
+        },
+    }
 
 
-@pytest.mark.parametrize("case,message", [
-    ("right", None),
-    ("none", "is None"),
-    ("dict", "should be the result of cu.run_experiment"),
-    ("short_budget", "epochs=30 (the budget is EPOCHS=60)"),
-    ("other_seed", "seed=7"),
-    ("subset", "50 training images"),
-    ("too_weak", "misses the target"),
-    ("inflated", "re-measured"),
-])
+@pytest.mark.parametrize(
+    "case,message",
+    [
+        ("right", None),
+        ("none", "is None"),
+        ("dict", "should be the result of cu.run_experiment"),
+        ("short_budget", "epochs=30 (the budget is EPOCHS=60)"),
+        ("other_seed", "seed=7"),
+        ("subset", "50 training images"),
+        ("too_weak", "misses the target"),
+        ("inflated", "re-measured"),
+    ],
+)
 def test_q1_challenger_feedback(case, message, env08, autograders):
     m, result = env08["measured"], env08["result"]
     challenger = {
@@ -260,19 +304,28 @@ def checklist_options():
     return env["checklist_options"]
 
 
-@pytest.mark.parametrize("change,message", [
-    ({}, None),
-    ({"choose hyperparameters by": " Validation Accuracy "}, None),  # case and spaces tolerated
-    ({"choose hyperparameters by": "test accuracy"},
-     "'choose hyperparameters by' (training accuracy rewards"),
-    ({"evaluate on the test set": "after every experiment"}, "second validation set"),
-    ({"with batch norm, L2 on the weights mainly changes": "the function the layer computes"},
-     "undoes the scale"),
-    ({"a cosine schedule sized for the budget, cut short by early stopping": "has finished its decay"},
-     "rate at the stop"),
-    ({"choose hyperparameters by": "val acc"}, "not one of"),
-    ({"evaluate on the test set": ...}, "should be one of"),
-])
+@pytest.mark.parametrize(
+    "change,message",
+    [
+        ({}, None),
+        ({"choose hyperparameters by": " Validation Accuracy "}, None),  # case and spaces tolerated
+        (
+            {"choose hyperparameters by": "test accuracy"},
+            "'choose hyperparameters by' (training accuracy rewards",
+        ),
+        ({"evaluate on the test set": "after every experiment"}, "second validation set"),
+        (
+            {"with batch norm, L2 on the weights mainly changes": "the function the layer computes"},
+            "undoes the scale",
+        ),
+        (
+            {"a cosine schedule sized for the budget, cut short by early stopping": "has finished its decay"},
+            "rate at the stop",
+        ),
+        ({"choose hyperparameters by": "val acc"}, "not one of"),
+        ({"evaluate on the test set": ...}, "should be one of"),
+    ],
+)
 def test_q2_checklist_feedback(change, message, checklist_options, autograders):
     tests = load_tests(LESSON, "q2_checklist", autograders)
     got, text = grade(tests, {"checklist": {**RIGHT, **change}, "checklist_options": checklist_options})

@@ -25,6 +25,7 @@ THRESHOLD = 0.85
 
 # ---- claims of the learner's default run ----------------------------------------------------------
 
+
 @pytest.fixture(scope="module")
 def baseline(run):
     return run[0]["values"]["challenge_baseline"]
@@ -57,18 +58,23 @@ def test_the_graded_threshold_is_the_one_the_notebook_states(autograders, baseli
 
 # ---- the solution clears the challenge with margin (seed 0 and another seed) ------------------------
 
+
 def _solution_source(marker: str) -> str:
     """The code between BEGIN SOLUTION NO PROMPT and END SOLUTION of the master cell containing marker."""
     master = nbformat.read(SOLUTIONS / f"{LESSON}.ipynb", as_version=4)
-    cell = next(c.source for c in master.cells if c.cell_type == "code" and marker in c.source
-                and "# BEGIN SOLUTION NO PROMPT" in c.source)
+    cell = next(
+        c.source
+        for c in master.cells
+        if c.cell_type == "code" and marker in c.source and "# BEGIN SOLUTION NO PROMPT" in c.source
+    )
     return cell.split("# BEGIN SOLUTION NO PROMPT", 1)[1].split("# END SOLUTION", 1)[0]
 
 
 def _challenge_cell() -> str:
     master = nbformat.read(SOLUTIONS / f"{LESSON}.ipynb", as_version=4)
-    return next(c.source for c in master.cells
-                if c.cell_type == "code" and "CHALLENGE_THRESHOLD = " in c.source)
+    return next(
+        c.source for c in master.cells if c.cell_type == "code" and "CHALLENGE_THRESHOLD = " in c.source
+    )
 
 
 @pytest.mark.parametrize("seed", [0, 1])
@@ -85,6 +91,7 @@ def test_solution_clears_the_challenge_with_margin(seed):
 
 
 # ---- feedback on typical wrong answers, against the full tests ---------------------------------------
+
 
 @pytest.fixture(scope="module")
 def data():
@@ -110,22 +117,36 @@ def warmup_cosine_right(step, peak_lr, warmup_steps, decay_steps, min_lr=0.0):
     return min_lr + (peak_lr - min_lr) * 0.5 * (1 + math.cos(math.pi * progress))
 
 
-@pytest.mark.parametrize("fn,points,message", [
-    (warmup_cosine_right, 3, ""),
-    # off by one: the warm-up starts at peak / W instead of 0
-    (lambda s, p, w, d, m=0.0: p * (s + 1) / w if s < w else warmup_cosine_right(s, p, w, d, m), 1,
-     "Wrong value at step 0"),
-    # no floor: the cosine keeps going after the end
-    (lambda s, p, w, d, m=0.0: p * s / w if s < w
-     else m + (p - m) * 0.5 * (1 + math.cos(math.pi * (s - w) / d)), 1,
-     "after the end"),
-    # decay measured from step 0 instead of the end of the warm-up
-    (lambda s, p, w, d, m=0.0: p * s / w if s < w
-     else m + (p - m) * 0.5 * (1 + math.cos(math.pi * min(s, d) / d)), 0,
-     "Wrong value at step 5"),
-    (lambda *a, **k: None, 0, "return"),
-    (..., 0, "`warmup_cosine` is not answered yet, so it is not a function yet: replace the `...`"),
-])
+@pytest.mark.parametrize(
+    "fn,points,message",
+    [
+        (warmup_cosine_right, 3, ""),
+        # off by one: the warm-up starts at peak / W instead of 0
+        (
+            lambda s, p, w, d, m=0.0: p * (s + 1) / w if s < w else warmup_cosine_right(s, p, w, d, m),
+            1,
+            "Wrong value at step 0",
+        ),
+        # no floor: the cosine keeps going after the end
+        (
+            lambda s, p, w, d, m=0.0: (
+                p * s / w if s < w else m + (p - m) * 0.5 * (1 + math.cos(math.pi * (s - w) / d))
+            ),
+            1,
+            "after the end",
+        ),
+        # decay measured from step 0 instead of the end of the warm-up
+        (
+            lambda s, p, w, d, m=0.0: (
+                p * s / w if s < w else m + (p - m) * 0.5 * (1 + math.cos(math.pi * min(s, d) / d))
+            ),
+            0,
+            "Wrong value at step 5",
+        ),
+        (lambda *a, **k: None, 0, "return"),
+        (..., 0, "`warmup_cosine` is not answered yet, so it is not a function yet: replace the `...`"),
+    ],
+)
 def test_q4_schedule_feedback(fn, points, message, autograders):
     got, possible, text = _score(autograders, "q4_schedule", {"warmup_cosine": fn})
     assert possible == 3
@@ -135,33 +156,37 @@ def test_q4_schedule_feedback(fn, points, message, autograders):
 
 def adam_right(w, grad, m, v, t, learning_rate=1e-3, beta_1=0.9, beta_2=0.999, epsilon=1e-7):
     m = beta_1 * m + (1 - beta_1) * grad
-    v = beta_2 * v + (1 - beta_2) * grad ** 2
-    m_hat, v_hat = m / (1 - beta_1 ** t), v / (1 - beta_2 ** t)
+    v = beta_2 * v + (1 - beta_2) * grad**2
+    m_hat, v_hat = m / (1 - beta_1**t), v / (1 - beta_2**t)
     return w - learning_rate * m_hat / (np.sqrt(v_hat) + epsilon), m, v
 
 
 def _adam_variant(sign=-1.0, t_shift=0, correct=True, reduce=False, as_list=False):
     def adam(w, grad, m, v, t, learning_rate=1e-3, beta_1=0.9, beta_2=0.999, epsilon=1e-7):
         m = beta_1 * m + (1 - beta_1) * grad
-        v = beta_2 * v + (1 - beta_2) * grad ** 2
+        v = beta_2 * v + (1 - beta_2) * grad**2
         tt = t + t_shift
-        m_hat, v_hat = (m / (1 - beta_1 ** tt), v / (1 - beta_2 ** tt)) if correct else (m, v)
+        m_hat, v_hat = (m / (1 - beta_1**tt), v / (1 - beta_2**tt)) if correct else (m, v)
         new_w = w + sign * learning_rate * m_hat / (np.sqrt(v_hat) + epsilon)
         if reduce:
             new_w = new_w.sum()
         return [new_w, m, v] if as_list else (new_w, m, v)
+
     return adam
 
 
-@pytest.mark.parametrize("fn,points,message", [
-    (adam_right, 4, ""),
-    (_adam_variant(sign=+1.0), 1, "Wrong sign"),
-    (_adam_variant(correct=False), 1, "bias correction"),
-    (_adam_variant(t_shift=1), 1, "bias correction"),
-    (_adam_variant(reduce=True), 0, "wrong shape"),
-    (_adam_variant(as_list=True), 0, "should return a tuple"),
-    (lambda *a, **k: None, 0, "tuple"),
-])
+@pytest.mark.parametrize(
+    "fn,points,message",
+    [
+        (adam_right, 4, ""),
+        (_adam_variant(sign=+1.0), 1, "Wrong sign"),
+        (_adam_variant(correct=False), 1, "bias correction"),
+        (_adam_variant(t_shift=1), 1, "bias correction"),
+        (_adam_variant(reduce=True), 0, "wrong shape"),
+        (_adam_variant(as_list=True), 0, "should return a tuple"),
+        (lambda *a, **k: None, 0, "tuple"),
+    ],
+)
 def test_q5_adam_feedback(fn, points, message, autograders):
     got, possible, text = _score(autograders, "q5_adam", {"adam_update": fn})
     assert possible == 4
@@ -173,12 +198,14 @@ def test_q3_challenge_feedback(data, autograders):
     history = keras.callbacks.History()
     history.history = {"loss": [1.0] * 10}
     untrained = _model(data, (256, 256))
-    got, possible, text = _score(autograders, "q3_challenge", {"challenge_model": untrained,
-                                                               "challenge_history": history})
+    got, possible, text = _score(
+        autograders, "q3_challenge", {"challenge_model": untrained, "challenge_history": history}
+    )
     assert possible == 4 and got < possible
     assert "below the threshold 0.850: missed by" in text
-    got, _, text = _score(autograders, "q3_challenge", {"challenge_model": _model(data, (64,)),
-                                                        "challenge_history": history})
+    got, _, text = _score(
+        autograders, "q3_challenge", {"challenge_model": _model(data, (64,)), "challenge_history": history}
+    )
     assert "Keep the challenge's architecture" in text and "[64, 10]" in text
     got, _, text = _score(autograders, "q3_challenge", {"challenge_model": ..., "challenge_history": ...})
     assert got == 0
@@ -190,31 +217,51 @@ def test_q1_dropout_feedback(data, autograders):
     rates = (0.0, 0.5)
     env = {"data": data, "HIDDEN_UNITS": (16, 16), "DROPOUT_RATES": rates}
     right = lambda rate: _model(data, dropout=rate)  # noqa: E731
-    got, possible, text = _score(autograders, "q1_dropout_sweep",
-                                 {**env, "dropout_model": right, "sweep": {0.0: 0.7, 0.5: 0.8},
-                                  "best_rate": 0.5})
+    got, possible, text = _score(
+        autograders,
+        "q1_dropout_sweep",
+        {**env, "dropout_model": right, "sweep": {0.0: 0.7, 0.5: 0.8}, "best_rate": 0.5},
+    )
     assert got == possible == 3, text
     # a fixed rate, and the worse rate picked as the best
-    got, _, text = _score(autograders, "q1_dropout_sweep",
-                          {**env, "dropout_model": lambda rate: _model(data, dropout=0.3),
-                           "sweep": {0.0: 0.7, 0.5: 0.8}, "best_rate": 0.0})
+    got, _, text = _score(
+        autograders,
+        "q1_dropout_sweep",
+        {
+            **env,
+            "dropout_model": lambda rate: _model(data, dropout=0.3),
+            "sweep": {0.0: 0.7, 0.5: 0.8},
+            "best_rate": 0.0,
+        },
+    )
     # the hidden tests catch both
     assert got == 2 and "Use the `rate` argument" in text and "HIGHEST" in text, text
-    got, _, text = _score(autograders, "q1_dropout_sweep",
-                          {**env, "dropout_model": lambda rate: _model(data), "sweep": {0.0: 0.7},
-                           "best_rate": 0.0})
+    got, _, text = _score(
+        autograders,
+        "q1_dropout_sweep",
+        {**env, "dropout_model": lambda rate: _model(data), "sweep": {0.0: 0.7}, "best_rate": 0.0},
+    )
     assert "missing [0.5]" in text
     assert "its layers are: dense -> relu -> dense -> relu -> dense -> softmax" in text
     # the blank cell (`sweep = {}`, `best_rate = ...`): both parts are named in one message
-    got, _, text = _score(autograders, "q1_dropout_sweep", {**env, "dropout_model": right, "sweep": {},
-                                                            "best_rate": ...})
-    assert ("2 problems to fix: \u2022 sweep is still empty: fill it in (it needs the keys [0.0, 0.5]). "
-            "\u2022 best_rate is not answered yet: replace the `...` with one of DROPOUT_RATES [0.0, 0.5]."
-            ) in text, text
-    got, _, text = _score(autograders, "q1_dropout_sweep", {**env, "dropout_model": right,
-                                                            "sweep": {0.0: 1.7, 0.5: ...}, "best_rate": 0.3})
-    for part in ("3 problems to fix:", "sweep[0.0] is 1.7, which is not an accuracy",
-                 "sweep[0.5] is not answered yet", "best_rate is 0.3, which is not one of DROPOUT_RATES"):
+    got, _, text = _score(
+        autograders, "q1_dropout_sweep", {**env, "dropout_model": right, "sweep": {}, "best_rate": ...}
+    )
+    assert (
+        "2 problems to fix: \u2022 sweep is still empty: fill it in (it needs the keys [0.0, 0.5]). "
+        "\u2022 best_rate is not answered yet: replace the `...` with one of DROPOUT_RATES [0.0, 0.5]."
+    ) in text, text
+    got, _, text = _score(
+        autograders,
+        "q1_dropout_sweep",
+        {**env, "dropout_model": right, "sweep": {0.0: 1.7, 0.5: ...}, "best_rate": 0.3},
+    )
+    for part in (
+        "3 problems to fix:",
+        "sweep[0.0] is 1.7, which is not an accuracy",
+        "sweep[0.5] is not answered yet",
+        "best_rate is 0.3, which is not one of DROPOUT_RATES",
+    ):
         assert part in text, (part, text)
 
 
@@ -224,28 +271,43 @@ def test_q2_bn_feedback(data, autograders):
     got, possible, text = _score(autograders, "q2_bn_placement", {**env, "bn_model": right})
     assert got == possible == 3, text
     swapped = lambda p: _model(data, (16,), batch_norm={"before": "after", "after": "before"}[p])  # noqa: E731
-    got, _, text = _score(autograders, "q2_bn_placement",
-                          {**env, "bn_model": swapped, "better_placement": "after"})
+    got, _, text = _score(
+        autograders, "q2_bn_placement", {**env, "bn_model": swapped, "better_placement": "after"}
+    )
     assert got == 0, text
     assert "bn_model('before') applies dense -> relu -> batch_norm" in text and "higher for 'before'" in text
-    got, _, text = _score(autograders, "q2_bn_placement",
-                          {**env, "bn_model": right, "bn_results": {"before": 0.8, "after": ...},
-                           "better_placement": ...})
+    got, _, text = _score(
+        autograders,
+        "q2_bn_placement",
+        {**env, "bn_model": right, "bn_results": {"before": 0.8, "after": ...}, "better_placement": ...},
+    )
     assert got == 2 and "2 problems to fix:" in text and "bn_results['after'] is not answered yet" in text
-    assert ("better_placement is not answered yet: replace the `...` with your answer; it should be one of "
-            "['before', 'after'].") in text
+    assert (
+        "better_placement is not answered yet: replace the `...` with your answer; it should be one of "
+        "['before', 'after']."
+    ) in text
 
 
 def test_q2_bias_before_batch_norm_is_named(data, autograders):
     def with_bias(placement):
-        model = keras.Sequential([keras.Input(data.input_shape), keras.layers.Flatten(),
-                                  keras.layers.Dense(16),
-                                  keras.layers.BatchNormalization(), keras.layers.Activation("relu"),
-                                  keras.layers.Dense(10, activation="softmax")])
+        model = keras.Sequential(
+            [
+                keras.Input(data.input_shape),
+                keras.layers.Flatten(),
+                keras.layers.Dense(16),
+                keras.layers.BatchNormalization(),
+                keras.layers.Activation("relu"),
+                keras.layers.Dense(10, activation="softmax"),
+            ]
+        )
         model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
         return model
-    _, _, text = _score(autograders, "q2_bn_placement", {"HIDDEN_UNITS": (16,), "bn_model": with_bias,
-                                                         "bn_results": {}, "better_placement": None})
+
+    _, _, text = _score(
+        autograders,
+        "q2_bn_placement",
+        {"HIDDEN_UNITS": (16,), "bn_model": with_bias, "bn_results": {}, "better_placement": None},
+    )
     assert "use_bias=False" in text
 
 
@@ -277,15 +339,23 @@ def test_q6_and_q7_feedback_names_the_wrong_items(autograders):
     # several invalid answers: all of them are named in one message, not only the first
     got, _, text = _score(autograders, "q7_concepts", {"answers": {**answers, "c1": "d", "c3": ..., "c4": 2}})
     assert got == 0, text
-    assert ("answers has 3 problems to fix: "
-            "\u2022 answers['c1'] is 'd', which is not one of ['a', 'b', 'c']. "
-            "\u2022 answers['c3'] is not answered yet: replace the `...` with your answer; "
-            "it should be one of "
-            "['a', 'b', 'c']. "
-            "\u2022 answers['c4'] should be one of ['a', 'b', 'c']; it is 2.") in text, text
+    assert (
+        "answers has 3 problems to fix: "
+        "\u2022 answers['c1'] is 'd', which is not one of ['a', 'b', 'c']. "
+        "\u2022 answers['c3'] is not answered yet: replace the `...` with your answer; "
+        "it should be one of "
+        "['a', 'b', 'c']. "
+        "\u2022 answers['c4'] should be one of ['a', 'b', 'c']; it is 2."
+    ) in text, text
     got, _, text = _score(autograders, "q7_concepts", {"answers": dict.fromkeys(answers, ...)})
-    assert got == 0 and ("answers is not answered yet: replace each `...` ('c1', 'c2', 'c3', 'c4', 'c5') "
-                         "with your answer; it should be one of ['a', 'b', 'c'].") in text
+    assert (
+        got == 0
+        and (
+            "answers is not answered yet: replace each `...` ('c1', 'c2', 'c3', 'c4', 'c5') "
+            "with your answer; it should be one of ['a', 'b', 'c']."
+        )
+        in text
+    )
     assert "Ellipsis" not in text
 
 
@@ -310,6 +380,7 @@ def test_q7_what_the_learner_reads_names_every_invalid_answer(autograders):
 
 # ---- what the learner sees ---------------------------------------------------------------------------
 
+
 def _learner_text() -> str:
     """Everything a learner can read in the notebook: cell sources and the embedded (visible) tests."""
     learner = nbformat.read(NOTEBOOKS / f"{LESSON}.ipynb", as_version=4)
@@ -320,12 +391,21 @@ def test_hidden_tests_and_answers_stay_out_of_the_learner_notebook():
     text = _learner_text()
     # the visible ones are there
     assert "test_warmup_phase" in text and "test_adam_first_step_moves_downhill" in text
-    for secret in ("test_warmup_cosine_matches_keras", "test_adam_matches_keras_adam", "test_answers_correct",
-                   "test_diagnosis_correct", "test_challenge_generalizes_to_unseen_test_images",
-                   "test_best_rate_is_the_best_of_the_sweep", "test_bn_results_and_better_placement",
-                   '"c2": ("a"', "'c2': ('a'", "cu.diagnose_fit(h) for name",
-                   'dropout=0.5, name="regularized"',
-                   "m_hat = m / (1 - beta_1 ** t)", "min(step - warmup_steps, decay_steps)"):
+    for secret in (
+        "test_warmup_cosine_matches_keras",
+        "test_adam_matches_keras_adam",
+        "test_answers_correct",
+        "test_diagnosis_correct",
+        "test_challenge_generalizes_to_unseen_test_images",
+        "test_best_rate_is_the_best_of_the_sweep",
+        "test_bn_results_and_better_placement",
+        '"c2": ("a"',
+        "'c2': ('a'",
+        "cu.diagnose_fit(h) for name",
+        'dropout=0.5, name="regularized"',
+        "m_hat = m / (1 - beta_1 ** t)",
+        "min(step - warmup_steps, decay_steps)",
+    ):
         assert secret not in text, secret
 
 
@@ -334,8 +414,9 @@ def test_every_question_is_announced_with_its_points(autograders):
     markdown = "\n".join(c.source for c in learner.cells if c.cell_type == "markdown")
     checks = [c.source for c in learner.cells if c.cell_type == "code" and "grader.check(" in c.source]
     with zipfile.ZipFile(autograders[LESSON]["zip"]) as z:
-        questions = sorted(n[len("tests/"):-3] for n in z.namelist()
-                           if n.startswith("tests/") and n.endswith(".py"))
+        questions = sorted(
+            n[len("tests/") : -3] for n in z.namelist() if n.startswith("tests/") and n.endswith(".py")
+        )
     assert len(questions) == len(checks) == 7
     for question in questions:
         possible = load_tests(LESSON, question, autograders).possible

@@ -18,7 +18,8 @@ def test_every_claim_holds_and_is_printed(lesson, executed):
         assert set(claim) == {"id", "statement", "holds", "evidence"}, claim
         assert claim["statement"] and claim["evidence"], claim
         assert claim["statement"] in text and claim["evidence"] in text, (
-            f"{lesson}: claim {claim['id']!r} is recorded but not printed")
+            f"{lesson}: claim {claim['id']!r} is recorded but not printed"
+        )
     failed = [c for c in claims if not c["holds"]]
     assert not failed, f"{lesson}: claims that do not hold on the default run: {failed}"
     assert len({c["id"] for c in claims}) == len(claims)

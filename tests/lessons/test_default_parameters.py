@@ -15,4 +15,5 @@ def test_claims_are_checked_on_the_learners_default_run(lesson, executed):
     committed = parameters_cell(nbformat.read(NOTEBOOKS / f"{lesson}.ipynb", as_version=4))
     recorded = executed(lesson)[0]["parameters"]
     assert json.loads(json.dumps(committed)) == recorded, (
-        f"the recorded run of {lesson} did not use the notebook's default parameters")
+        f"the recorded run of {lesson} did not use the notebook's default parameters"
+    )

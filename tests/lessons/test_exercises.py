@@ -26,13 +26,16 @@ def test_blank_learner_notebook_scores_zero(lesson, autograders, tmp_path):
 
 # ---- lesson 01: wrong answers, checked in-process against the full (hidden included) tests ----
 
+
 @pytest.fixture(scope="module")
 def env01():
     history = keras.callbacks.History()
     history.history = cu.make_learning_curves("overfitting", epochs=30, seed=0)
-    mystery = {"A": cu.make_learning_curves("underfitting", seed=3),
-               "B": cu.make_learning_curves("overfitting", seed=4),
-               "C": cu.make_learning_curves("good fit", seed=5)}
+    mystery = {
+        "A": cu.make_learning_curves("underfitting", seed=3),
+        "B": cu.make_learning_curves("overfitting", seed=4),
+        "C": cu.make_learning_curves("good fit", seed=5),
+    }
     return {"np": np, "history": history, "mystery": mystery}
 
 
@@ -45,17 +48,26 @@ def best_right(h):
     return int(np.argmin(getattr(h, "history", h)["val_loss"])) + 1
 
 
-@pytest.mark.parametrize("fn,score,message", [
-    (gap_right, None, ""),  # full marks
-    (lambda h: h["accuracy"][-1] - h["val_accuracy"][-1], None, "`.history`"),  # dict only
-    (lambda h: getattr(h, "history", h)["accuracy"][0] - getattr(h, "history", h)["val_accuracy"][0],
-     0, "LAST epoch"),
-    (lambda h: getattr(h, "history", h)["val_accuracy"][-1] - getattr(h, "history", h)["accuracy"][-1],
-     0, "off by"),
-    (lambda h: None, 0, "does your function `return`"),
-    (lambda h: 1 / 0, 0, "ZeroDivisionError"),
-    (..., 0, "`generalization_gap` is not answered yet, so it is not a function yet: replace the `...`"),
-])
+@pytest.mark.parametrize(
+    "fn,score,message",
+    [
+        (gap_right, None, ""),  # full marks
+        (lambda h: h["accuracy"][-1] - h["val_accuracy"][-1], None, "`.history`"),  # dict only
+        (
+            lambda h: getattr(h, "history", h)["accuracy"][0] - getattr(h, "history", h)["val_accuracy"][0],
+            0,
+            "LAST epoch",
+        ),
+        (
+            lambda h: getattr(h, "history", h)["val_accuracy"][-1] - getattr(h, "history", h)["accuracy"][-1],
+            0,
+            "off by",
+        ),
+        (lambda h: None, 0, "does your function `return`"),
+        (lambda h: 1 / 0, 0, "ZeroDivisionError"),
+        (..., 0, "`generalization_gap` is not answered yet, so it is not a function yet: replace the `...`"),
+    ],
+)
 def test_q1_gap_feedback(fn, score, message, env01, autograders):
     tests = load_tests("01_overfitting", "q1_gap", autograders)
     got, text = grade(tests, {**env01, "generalization_gap": fn})
@@ -68,36 +80,53 @@ def test_q1_gap_feedback(fn, score, message, env01, autograders):
     assert message in text
 
 
-@pytest.mark.parametrize("fn,message", [
-    (lambda h: int(np.argmin(getattr(h, "history", h)["val_loss"])), "list INDEX"),  # off by one
-    (lambda h: int(np.argmin(getattr(h, "history", h)["loss"])) + 1, "expected"),   # training loss
-    (lambda h: "3", "not the text"),
-])
+@pytest.mark.parametrize(
+    "fn,message",
+    [
+        (lambda h: int(np.argmin(getattr(h, "history", h)["val_loss"])), "list INDEX"),  # off by one
+        (lambda h: int(np.argmin(getattr(h, "history", h)["loss"])) + 1, "expected"),  # training loss
+        (lambda h: "3", "not the text"),
+    ],
+)
 def test_q2_best_epoch_feedback(fn, message, env01, autograders):
     tests = load_tests("01_overfitting", "q2_best_epoch", autograders)
     got, text = grade(tests, {**env01, "best_epoch": fn})
     assert got < tests.possible and message in text, text
-    right, _ = grade(load_tests("01_overfitting", "q2_best_epoch", autograders),
-                     {**env01, "best_epoch": best_right})
+    right, _ = grade(
+        load_tests("01_overfitting", "q2_best_epoch", autograders), {**env01, "best_epoch": best_right}
+    )
     assert right == tests.possible
 
 
-@pytest.mark.parametrize("answer,messages", [
-    ({"A": "underfitting", "B": "overfitting", "C": "good fit"}, None),
-    ({"A": "overfitting", "B": "underfitting", "C": "good fit"}, ["not diagnosed correctly"]),
-    ({"A": "Underfitting ", "B": "OVERFITTING", "C": "good fit"}, None),  # case/space tolerant
-    ({"A": "underfit", "B": "overfitting", "C": "good fit"}, ["not one of"]),
-    ({"A": ..., "B": ..., "C": ...},
-     ["diagnosis is not answered yet: replace each `...` ('A', 'B', 'C') with your answer; "
-      "it should be one of"]),
-    ({"A": "underfitting", "B": "overfitting"}, ["exactly the keys"]),
-    # every invalid part is named, not only the first
-    ({"A": "underfit", "B": ..., "C": "good fit"},
-     ["diagnosis has 2 problems to fix: \u2022 diagnosis['A'] is 'underfit', which is not one of",
-      " \u2022 diagnosis['B'] is not answered yet: replace the `...` with your answer; it should be one of"]),
-    ({"A": "underfit", "B": "overfitting", "D": "x"},
-     ["missing ['C']; unexpected ['D']", "diagnosis['A'] is 'underfit'"]),
-])
+@pytest.mark.parametrize(
+    "answer,messages",
+    [
+        ({"A": "underfitting", "B": "overfitting", "C": "good fit"}, None),
+        ({"A": "overfitting", "B": "underfitting", "C": "good fit"}, ["not diagnosed correctly"]),
+        ({"A": "Underfitting ", "B": "OVERFITTING", "C": "good fit"}, None),  # case/space tolerant
+        ({"A": "underfit", "B": "overfitting", "C": "good fit"}, ["not one of"]),
+        (
+            {"A": ..., "B": ..., "C": ...},
+            [
+                "diagnosis is not answered yet: replace each `...` ('A', 'B', 'C') with your answer; "
+                "it should be one of"
+            ],
+        ),
+        ({"A": "underfitting", "B": "overfitting"}, ["exactly the keys"]),
+        # every invalid part is named, not only the first
+        (
+            {"A": "underfit", "B": ..., "C": "good fit"},
+            [
+                "diagnosis has 2 problems to fix: \u2022 diagnosis['A'] is 'underfit', which is not one of",
+                " \u2022 diagnosis['B'] is not answered yet: replace the `...` with your answer; it should be one of",  # noqa: E501
+            ],
+        ),
+        (
+            {"A": "underfit", "B": "overfitting", "D": "x"},
+            ["missing ['C']; unexpected ['D']", "diagnosis['A'] is 'underfit'"],
+        ),
+    ],
+)
 def test_q3_diagnosis_feedback(answer, messages, env01, autograders):
     tests = load_tests("01_overfitting", "q3_diagnose", autograders)
     got, text = grade(tests, {**env01, "diagnosis": answer})

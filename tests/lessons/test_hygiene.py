@@ -75,18 +75,21 @@ def test_lesson_skeleton(path: Path):
     text = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
     first = nb.cells[0]
     assert first.cell_type == "markdown" and first.source.startswith("# "), "starts with a title"
-    for part in ("Difficulty", "Time", "Prerequisites", "Learning objectives", "Key takeaways",
-                 "Your turn"):
+    for part in ("Difficulty", "Time", "Prerequisites", "Learning objectives", "Key takeaways", "Your turn"):
         assert part in text, f"{path.name} lacks a '{part}' section"
     assert re.search(r"\]\(\d\d_\w+\.ipynb\)", text), "links to the neighbouring lessons"
     assert any("grader.check(" in c.source for c in nb.cells), "has auto-checked exercises"
     assert any("nbval-check-output" in c.metadata.get("tags", []) for c in nb.cells), (
-        "at least one deterministic cell is marked for nbval comparison")
+        "at least one deterministic cell is marked for nbval comparison"
+    )
 
 
 def test_learner_notebooks_are_in_sync_with_solutions(tmp_path):
-    proc = subprocess.run([sys.executable, str(ROOT / "tools" / "sync_notebooks.py"), "--check",
-                           "--build", str(tmp_path)], capture_output=True, text=True)
+    proc = subprocess.run(
+        [sys.executable, str(ROOT / "tools" / "sync_notebooks.py"), "--check", "--build", str(tmp_path)],
+        capture_output=True,
+        text=True,
+    )
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
 
@@ -94,8 +97,11 @@ def test_learner_notebooks_are_in_sync_with_solutions(tmp_path):
 def test_hidden_tests_do_not_reach_learners(path: Path):
     learner = nbformat.read(path, as_version=4)
     master = nbformat.read(SOLUTIONS / path.name, as_version=4)
-    hidden_names = re.findall(r"hidden:\s*true\s*\n\"\"\"\s*#\s*END TEST CONFIG\s*\ndef (\w+)",
-                              "\n".join(c.source for c in master.cells), flags=re.I)
+    hidden_names = re.findall(
+        r"hidden:\s*true\s*\n\"\"\"\s*#\s*END TEST CONFIG\s*\ndef (\w+)",
+        "\n".join(c.source for c in master.cells),
+        flags=re.I,
+    )
     assert hidden_names, "the master defines hidden tests"
     blob = nbformat.writes(learner)
     for name in hidden_names:
@@ -111,8 +117,9 @@ def test_every_code_cell_is_valid_python(path: Path):
     for i, cell in enumerate(nb.cells):
         if cell.cell_type != "code":
             continue
-        source = "\n".join(line for line in cell.source.splitlines()
-                           if not line.lstrip().startswith(("%", "!")))
+        source = "\n".join(
+            line for line in cell.source.splitlines() if not line.lstrip().startswith(("%", "!"))
+        )
         try:
             ast.parse(source)
         except SyntaxError as err:
@@ -134,10 +141,15 @@ def test_learner_notebooks_open_unmodified():
         km.shutdown_kernel(now=True)
     for path in LEARNER:
         meta = nbformat.read(path, as_version=4).metadata
-        assert dict(meta.kernelspec) == {"display_name": spec.display_name, "language": spec.language,
-                                         "name": "python3"}, path.name
+        assert dict(meta.kernelspec) == {
+            "display_name": spec.display_name,
+            "language": spec.language,
+            "name": "python3",
+        }, path.name
         committed = dict(meta.language_info)
         if committed.get("version") != info["version"]:
-            pytest.skip(f"this kernel runs Python {info['version']}; the lessons are committed for "
-                        f"{committed.get('version')} (tools/sync_notebooks.py LANGUAGE_INFO)")
+            pytest.skip(
+                f"this kernel runs Python {info['version']}; the lessons are committed for "
+                f"{committed.get('version')} (tools/sync_notebooks.py LANGUAGE_INFO)"
+            )
         assert committed == info, f"{path.name}: language_info {committed} != the kernel's {info}"

@@ -15,8 +15,11 @@ RUNNER = [sys.executable, str(ROOT / "tools" / "run_lessons.py")]
 
 
 def test_misspelt_parameter_is_refused_before_anything_runs(tmp_path):
-    proc = subprocess.run(RUNNER + ["--out", str(tmp_path), "--only", "01", "-p", "DATASETT", "mnist"],
-                          capture_output=True, text=True)
+    proc = subprocess.run(
+        RUNNER + ["--out", str(tmp_path), "--only", "01", "-p", "DATASETT", "mnist"],
+        capture_output=True,
+        text=True,
+    )
     assert proc.returncode == 2
     assert "no parameter DATASETT" in proc.stderr and "DATASET" in proc.stderr
     assert not list(tmp_path.glob("*.ipynb"))
@@ -81,8 +84,12 @@ def _fake_lessons(tmp_path):
 
 def test_parallel_jobs_keep_the_lesson_order_and_each_lessons_environment(tmp_path):
     source, out = _fake_lessons(tmp_path), tmp_path / "out"
-    proc = subprocess.run(RUNNER + ["--source", str(source), "--out", str(out), "--jobs", "2", "--quick"],
-                          capture_output=True, text=True, env={**os.environ, "MPLBACKEND": "Agg"})
+    proc = subprocess.run(
+        RUNNER + ["--source", str(source), "--out", str(out), "--jobs", "2", "--quick"],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "MPLBACKEND": "Agg"},
+    )
     assert proc.returncode == 1, proc.stdout + proc.stderr  # 03_broken failed
     lines = [ln.split() for ln in proc.stdout.splitlines() if ln.startswith("  ")]
     assert [ln[0] for ln in lines[:3]] == ["01_slow", "02_fast", "03_broken"]
@@ -106,8 +113,11 @@ def test_parallel_jobs_keep_the_lesson_order_and_each_lessons_environment(tmp_pa
 def test_one_job_runs_in_this_process_like_before(tmp_path):
     source, out = _fake_lessons(tmp_path), tmp_path / "out"
     (source / "03_broken.ipynb").unlink()
-    proc = subprocess.run(RUNNER + ["--source", str(source), "--out", str(out), "--jobs", "1",
-                                    "-p", "EPOCHS", "7"], capture_output=True, text=True)
+    proc = subprocess.run(
+        RUNNER + ["--source", str(source), "--out", str(out), "--jobs", "1", "-p", "EPOCHS", "7"],
+        capture_output=True,
+        text=True,
+    )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     names = [ln.split()[0] for ln in proc.stdout.splitlines() if ln.startswith("  ")]
     assert names == ["01_slow", "02_fast"] and "at a time" not in proc.stdout

@@ -124,7 +124,9 @@ def _attempt(key, **kwargs):
 """
 
 # Empty Keras cache, network blocked: also checks that importing course_utils leaves rcParams alone.
-_OFFLINE_SCRIPT = _PROLOGUE + """
+_OFFLINE_SCRIPT = (
+    _PROLOGUE
+    + """
 import matplotlib
 rc_before = matplotlib.rcParams.copy()
 import course_utils
@@ -149,9 +151,12 @@ with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
 out["cli_download"] = {"rc": rc, "stdout": stdout.getvalue(), "stderr": stderr.getvalue(),
                        "calls": len(calls) - before}
 """
+)
 
 # Keras cache holding a fake Fashion-MNIST: loads it and saves the arrays for the parent.
-_FASHION_SCRIPT = _PROLOGUE + """
+_FASHION_SCRIPT = (
+    _PROLOGUE
+    + """
 import numpy as np
 _patch_network()
 from course_utils import keras_cache_dir, load_dataset
@@ -168,6 +173,7 @@ for key, kwargs in {"default": {}, "half": {"val_fraction": 0.5}, "n20": {"n_tra
         arrays[f"{key}_y_{split}"] = getattr(d, f"y_{split}")
 np.savez(os.environ["PROBE_ARRAYS"], **arrays)
 """
+)
 
 _EPILOGUE = """
 print({marker!r} + json.dumps(out), flush=True)
@@ -177,8 +183,9 @@ print({marker!r} + json.dumps(out), flush=True)
 class Probe:
     """A subprocess started at once; :meth:`result` waits for it and returns what it reported."""
 
-    def __init__(self, name: str, argv: list[str], env: dict[str, str], workdir: Path,
-                 expects_json: bool) -> None:
+    def __init__(
+        self, name: str, argv: list[str], env: dict[str, str], workdir: Path, expects_json: bool
+    ) -> None:
         self.name = name
         self.workdir = workdir
         self.expects_json = expects_json
@@ -186,8 +193,12 @@ class Probe:
         self._stderr_path = workdir / f"{name}.stderr"
         self._files = (self._stdout_path.open("w"), self._stderr_path.open("w"))
         self._proc = subprocess.Popen(
-            argv, env=env, cwd=REPO, stdin=subprocess.DEVNULL,
-            stdout=self._files[0], stderr=self._files[1],
+            argv,
+            env=env,
+            cwd=REPO,
+            stdin=subprocess.DEVNULL,
+            stdout=self._files[0],
+            stderr=self._files[1],
         )
         self._result: dict[str, Any] | None = None
 
@@ -208,9 +219,10 @@ class Probe:
             if self.expects_json:
                 lines = [ln for ln in stdout.splitlines() if ln.startswith(PROBE_MARKER)]
                 if rc != 0 or len(lines) != 1:
-                    pytest.fail(f"probe {self.name!r} failed (rc={rc}).\nstdout:\n{stdout}\n"
-                                f"stderr:\n{stderr[-4000:]}")
-                res["data"] = json.loads(lines[0][len(PROBE_MARKER):])
+                    pytest.fail(
+                        f"probe {self.name!r} failed (rc={rc}).\nstdout:\n{stdout}\nstderr:\n{stderr[-4000:]}"
+                    )
+                res["data"] = json.loads(lines[0][len(PROBE_MARKER) :])
             self._result = res
         return self._result
 
@@ -219,8 +231,13 @@ def _probe_env(keras_home: Path, **extra: str) -> dict[str, str]:
     env = dict(os.environ)
     env.pop("COURSE_OFFLINE", None)  # the probes decide about COURSE_OFFLINE themselves
     env.pop("COURSE_RESULTS_DIR", None)
-    env.update(KERAS_HOME=str(keras_home), MPLBACKEND="Agg", TF_CPP_MIN_LOG_LEVEL="3",
-               PYTHONDONTWRITEBYTECODE="1", CUDA_VISIBLE_DEVICES="")
+    env.update(
+        KERAS_HOME=str(keras_home),
+        MPLBACKEND="Agg",
+        TF_CPP_MIN_LOG_LEVEL="3",
+        PYTHONDONTWRITEBYTECODE="1",
+        CUDA_VISIBLE_DEVICES="",
+    )
     env.update(extra)
     return env
 
@@ -235,8 +252,12 @@ def probes(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Probe]:
     home = tmp_path_factory.mktemp("keras_home_empty")
     work = tmp_path_factory.mktemp("probe_offline")
     started["offline"] = Probe(
-        "offline", [sys.executable, "-c", textwrap.dedent(_OFFLINE_SCRIPT) + epilogue],
-        _probe_env(home), work, expects_json=True)
+        "offline",
+        [sys.executable, "-c", textwrap.dedent(_OFFLINE_SCRIPT) + epilogue],
+        _probe_env(home),
+        work,
+        expects_json=True,
+    )
     started["offline"].keras_home = home  # type: ignore[attr-defined]
 
     # 2. Keras cache with a fake Fashion-MNIST.
@@ -246,8 +267,12 @@ def probes(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Probe]:
     work = tmp_path_factory.mktemp("probe_fashion")
     out_npz = work / "arrays.npz"
     started["fashion"] = Probe(
-        "fashion", [sys.executable, "-c", textwrap.dedent(_FASHION_SCRIPT) + epilogue],
-        _probe_env(home, PROBE_ARRAYS=str(out_npz)), work, expects_json=True)
+        "fashion",
+        [sys.executable, "-c", textwrap.dedent(_FASHION_SCRIPT) + epilogue],
+        _probe_env(home, PROBE_ARRAYS=str(out_npz)),
+        work,
+        expects_json=True,
+    )
     started["fashion"].keras_home = home  # type: ignore[attr-defined]
     started["fashion"].raw = arrays  # type: ignore[attr-defined]
     started["fashion"].arrays_path = out_npz  # type: ignore[attr-defined]
@@ -258,8 +283,12 @@ def probes(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Probe]:
     write_fake_fashion_mnist(home, arrays)
     work = tmp_path_factory.mktemp("probe_cli")
     started["cli_list"] = Probe(
-        "cli_list", [sys.executable, "-m", "course_utils.data", "list"],
-        _probe_env(home), work, expects_json=False)
+        "cli_list",
+        [sys.executable, "-m", "course_utils.data", "list"],
+        _probe_env(home),
+        work,
+        expects_json=False,
+    )
     started["cli_list"].keras_home = home  # type: ignore[attr-defined]
     return started
 

@@ -85,8 +85,9 @@ def test_n_train_gives_stratified_subset(full):
 
 def test_n_train_at_both_ends_of_the_valid_range(full):
     smallest = load_dataset("digits", n_train=full.num_classes, seed=0)
-    np.testing.assert_array_equal(np.bincount(smallest.y_train, minlength=full.num_classes),
-                                  np.ones(full.num_classes, dtype=int))  # one image per class
+    np.testing.assert_array_equal(
+        np.bincount(smallest.y_train, minlength=full.num_classes), np.ones(full.num_classes, dtype=int)
+    )  # one image per class
     everything = load_dataset("digits", n_train=full.sizes["train"], seed=5)
     np.testing.assert_array_equal(everything.x_train, full.x_train)
     np.testing.assert_array_equal(everything.y_train, full.y_train)
@@ -259,8 +260,7 @@ def test_fake_fashion_mnist_val_fraction_and_n_train(probes):
     np.testing.assert_array_equal(arrays["half_x_test"], arrays["default_x_test"])
     n20 = data["n20"]["sizes"]
     assert n20["train"] == 20
-    np.testing.assert_array_equal(np.bincount(arrays["n20_y_train"], minlength=10),
-                                  np.full(10, 2))
+    np.testing.assert_array_equal(np.bincount(arrays["n20_y_train"], minlength=10), np.full(10, 2))
 
 
 def test_missing_dataset_without_download_explains_the_fix(probes):

@@ -73,9 +73,15 @@ def test_mc_dropout_chunking_gives_the_same_layout(dropout_model):
 def test_mc_dropout_rows_map_to_examples():
     """Row k of pass t must belong to example k: with a dropout layer whose rate is tiny, every
     pass reproduces the inference output example by example, whatever the chunking."""
-    model = keras.Sequential([keras.Input(shape=(3,)), keras.layers.Dropout(1e-7, seed=0),
-                              keras.layers.Dense(4, activation="softmax",
-                                                 kernel_initializer=keras.initializers.GlorotUniform(seed=0))])
+    model = keras.Sequential(
+        [
+            keras.Input(shape=(3,)),
+            keras.layers.Dropout(1e-7, seed=0),
+            keras.layers.Dense(
+                4, activation="softmax", kernel_initializer=keras.initializers.GlorotUniform(seed=0)
+            ),
+        ]
+    )
     x = np.random.default_rng(2).normal(size=(5, 3)).astype("float32")
     expected = np.asarray(model(x, training=False))
     for batch_size in (1, 2, 7, 100):
@@ -84,11 +90,14 @@ def test_mc_dropout_rows_map_to_examples():
             np.testing.assert_allclose(probs[t], expected, rtol=1e-5, atol=1e-6)
 
 
-@pytest.mark.parametrize("kwargs,match", [
-    ({"n_samples": 0}, "n_samples"),
-    ({"n_samples": 2.5}, "n_samples"),
-    ({"batch_size": -1}, "batch_size"),
-])
+@pytest.mark.parametrize(
+    "kwargs,match",
+    [
+        ({"n_samples": 0}, "n_samples"),
+        ({"n_samples": 2.5}, "n_samples"),
+        ({"batch_size": -1}, "batch_size"),
+    ],
+)
 def test_mc_dropout_predict_rejects_bad_arguments(dropout_model, kwargs, match):
     with pytest.raises(ValueError, match=match):
         mc_dropout_predict(dropout_model, np.zeros((2, 8, 8, 1), "float32"), **kwargs)
@@ -111,8 +120,7 @@ def test_mc_dropout_predict_refuses_empty_input(dropout_model):
 
 
 def test_predictive_spread_known_values():
-    probs = np.array([[[0.9, 0.1], [0.5, 0.5]],
-                      [[0.5, 0.5], [0.5, 0.5]]])   # 2 passes, 2 examples
+    probs = np.array([[[0.9, 0.1], [0.5, 0.5]], [[0.5, 0.5], [0.5, 0.5]]])  # 2 passes, 2 examples
     np.testing.assert_allclose(predictive_spread(probs), [0.2, 0.0])
 
 
@@ -142,12 +150,15 @@ def test_mutual_information_is_at_most_the_entropy():
 
 
 @pytest.mark.parametrize("fn", [predictive_spread, predictive_entropy, mutual_information])
-@pytest.mark.parametrize("probs,match", [
-    (np.full((3, 4), 0.25), "shape"),
-    (np.full((2, 3, 1), 1.0), "two classes"),
-    (np.full((2, 3, 2), 0.7), "probabilities"),
-    (np.array([[[1.5, -0.5]]]), "probabilities"),
-])
+@pytest.mark.parametrize(
+    "probs,match",
+    [
+        (np.full((3, 4), 0.25), "shape"),
+        (np.full((2, 3, 1), 1.0), "two classes"),
+        (np.full((2, 3, 2), 0.7), "probabilities"),
+        (np.array([[[1.5, -0.5]]]), "probabilities"),
+    ],
+)
 def test_uncertainty_measures_validate_input(fn, probs, match):
     with pytest.raises(ValueError, match=match):
         fn(probs)
@@ -184,17 +195,22 @@ def test_inverted_images_are_the_negative(images):
 
 
 def test_ood_images_are_reproducible(images):
-    np.testing.assert_array_equal(make_ood_images(images, "noise", seed=1),
-                                  make_ood_images(images, "noise", seed=1))
-    assert not np.array_equal(make_ood_images(images, "noise", seed=1),
-                              make_ood_images(images, "noise", seed=2))
+    np.testing.assert_array_equal(
+        make_ood_images(images, "noise", seed=1), make_ood_images(images, "noise", seed=1)
+    )
+    assert not np.array_equal(
+        make_ood_images(images, "noise", seed=1), make_ood_images(images, "noise", seed=2)
+    )
 
 
-@pytest.mark.parametrize("kwargs,match", [
-    ({"kind": "blur"}, "kind"),
-    ({"seed": -1}, "seed"),
-    ({"seed": True}, "seed"),
-])
+@pytest.mark.parametrize(
+    "kwargs,match",
+    [
+        ({"kind": "blur"}, "kind"),
+        ({"seed": -1}, "seed"),
+        ({"seed": True}, "seed"),
+    ],
+)
 def test_make_ood_images_rejects_bad_arguments(images, kwargs, match):
     with pytest.raises(ValueError, match=match):
         make_ood_images(images, **kwargs)
@@ -212,8 +228,9 @@ def test_make_ood_images_rejects_empty_input():
 
 def test_plot_rate_sweep_marks_the_peak():
     before = plt.get_fignums()
-    ax = plot_rate_sweep([0.0, 0.3, 0.6], [0.8, 0.87, 0.7], train_accuracy=[1.0, 0.95, 0.7],
-                         val_std_error=0.02)
+    ax = plot_rate_sweep(
+        [0.0, 0.3, 0.6], [0.8, 0.87, 0.7], train_accuracy=[1.0, 0.95, 0.7], val_std_error=0.02
+    )
     assert isinstance(ax, Axes) and len(plt.get_fignums()) == len(before) + 1
     labels = [ln.get_label() for ln in ax.lines]
     assert any("best: rate 0.3" in label for label in labels), labels
@@ -225,13 +242,16 @@ def test_plot_rate_sweep_draws_on_given_axes():
     assert plot_rate_sweep([0.0, 0.5], [0.8, 0.85], ax=ax) is ax
 
 
-@pytest.mark.parametrize("args,kwargs,match", [
-    (([0.0, 0.5], [0.8]), {}, "same length"),
-    (([], []), {}, "non-empty"),
-    (([0.0, 1.0], [0.8, 0.1]), {}, r"\[0, 1\)"),
-    (([0.0, 0.5], [0.8, 0.9]), {"train_accuracy": [1.0]}, "train_accuracy"),
-    (([0.0, 0.5], [0.8, 0.9]), {"val_std_error": -0.1}, "val_std_error"),
-])
+@pytest.mark.parametrize(
+    "args,kwargs,match",
+    [
+        (([0.0, 0.5], [0.8]), {}, "same length"),
+        (([], []), {}, "non-empty"),
+        (([0.0, 1.0], [0.8, 0.1]), {}, r"\[0, 1\)"),
+        (([0.0, 0.5], [0.8, 0.9]), {"train_accuracy": [1.0]}, "train_accuracy"),
+        (([0.0, 0.5], [0.8, 0.9]), {"val_std_error": -0.1}, "val_std_error"),
+    ],
+)
 def test_plot_rate_sweep_validates(args, kwargs, match):
     with pytest.raises(ValueError, match=match):
         plot_rate_sweep(*args, **kwargs)
@@ -245,11 +265,14 @@ def test_plot_uncertainty_histograms():
     assert legend == ["digits (mean 0.020)", "noise (mean 0.250)"]
 
 
-@pytest.mark.parametrize("values,kwargs,match", [
-    ({}, {}, "non-empty"),
-    ({"a": []}, {}, "no values"),
-    ({"a": [0.1]}, {"bins": 0}, "bins"),
-])
+@pytest.mark.parametrize(
+    "values,kwargs,match",
+    [
+        ({}, {}, "non-empty"),
+        ({"a": []}, {}, "no values"),
+        ({"a": [0.1]}, {"bins": 0}, "bins"),
+    ],
+)
 def test_plot_uncertainty_histograms_validates(values, kwargs, match):
     with pytest.raises(ValueError, match=match):
         plot_uncertainty_histograms(values, **kwargs)
@@ -261,22 +284,33 @@ def test_plot_feature_map_dropout():
     assert isinstance(fig, Figure) and len(fig.axes) == 6
 
 
-@pytest.mark.parametrize("maps,kwargs,match", [
-    ({}, {}, "non-empty"),
-    ({"a": np.zeros((2, 4, 4))}, {}, "4-D"),
-    ({"a": np.zeros((2, 4, 4, 3)), "b": np.zeros((2, 4, 4, 2))}, {}, "same shape"),
-    ({"a": np.zeros((2, 4, 4, 3))}, {"n_channels": 4}, "n_channels"),
-    ({"a": np.zeros((2, 4, 4, 3))}, {"n_channels": 2, "example": 2}, "example"),
-])
+@pytest.mark.parametrize(
+    "maps,kwargs,match",
+    [
+        ({}, {}, "non-empty"),
+        ({"a": np.zeros((2, 4, 4))}, {}, "4-D"),
+        ({"a": np.zeros((2, 4, 4, 3)), "b": np.zeros((2, 4, 4, 2))}, {}, "same shape"),
+        ({"a": np.zeros((2, 4, 4, 3))}, {"n_channels": 4}, "n_channels"),
+        ({"a": np.zeros((2, 4, 4, 3))}, {"n_channels": 2, "example": 2}, "example"),
+    ],
+)
 def test_plot_feature_map_dropout_validates(maps, kwargs, match):
     with pytest.raises(ValueError, match=match):
         plot_feature_map_dropout(maps, **kwargs)
 
 
 def test_public_names_are_reexported():
-    for name in ("mc_dropout_predict", "predictive_spread", "predictive_entropy", "mutual_information",
-                 "make_ood_images", "count_dropout_layers", "plot_rate_sweep",
-                 "plot_uncertainty_histograms", "plot_feature_map_dropout"):
+    for name in (
+        "mc_dropout_predict",
+        "predictive_spread",
+        "predictive_entropy",
+        "mutual_information",
+        "make_ood_images",
+        "count_dropout_layers",
+        "plot_rate_sweep",
+        "plot_uncertainty_histograms",
+        "plot_feature_map_dropout",
+    ):
         assert hasattr(cu, name), name
 
 

@@ -24,6 +24,7 @@ def test_docstring_examples_run():
 
 # ---- early_stopping_trace / stopping_epoch ----------------------------------------------------
 
+
 def test_trace_on_a_small_curve():
     t = cu.early_stopping_trace(CURVE, patience=2)
     assert (t.stop_epoch, t.epochs_trained, t.best_epoch, t.best_value) == (5, 5, 3, 0.7)
@@ -67,26 +68,32 @@ def test_as_dict_is_plain():
     assert d["waits"] == [0, 0, 0, 1, 2] and isinstance(d["improved"], list)
 
 
-@pytest.mark.parametrize("kwargs,needle", [
-    ({"patience": -1}, "patience=-1"),
-    ({"patience": 1.5}, "patience=1.5"),
-    ({"min_delta": -0.1}, "min_delta=-0.1"),
-    ({"start_from_epoch": -2}, "start_from_epoch=-2"),
-    ({"mode": "auto"}, "mode='auto'"),
-    ({"baseline": float("nan")}, "baseline=nan"),
-])
+@pytest.mark.parametrize(
+    "kwargs,needle",
+    [
+        ({"patience": -1}, "patience=-1"),
+        ({"patience": 1.5}, "patience=1.5"),
+        ({"min_delta": -0.1}, "min_delta=-0.1"),
+        ({"start_from_epoch": -2}, "start_from_epoch=-2"),
+        ({"mode": "auto"}, "mode='auto'"),
+        ({"baseline": float("nan")}, "baseline=nan"),
+    ],
+)
 def test_trace_rejects_bad_arguments(kwargs, needle):
     with pytest.raises(ValueError, match=needle.replace("(", r"\(").replace(".", r"\.")):
         cu.early_stopping_trace(CURVE, **kwargs)
 
 
-@pytest.mark.parametrize("values,needle", [
-    ([], "empty"),
-    ([1.0, float("nan")], "epoch 2"),
-    ("abc", "sequence of numbers"),
-    ({"val_loss": [1.0]}, "whole history dict"),
-    ([1.0, None], "epoch 2"),
-])
+@pytest.mark.parametrize(
+    "values,needle",
+    [
+        ([], "empty"),
+        ([1.0, float("nan")], "epoch 2"),
+        ("abc", "sequence of numbers"),
+        ({"val_loss": [1.0]}, "whole history dict"),
+        ([1.0, None], "epoch 2"),
+    ],
+)
 def test_trace_rejects_bad_curves(values, needle):
     with pytest.raises(ValueError, match=needle):
         cu.early_stopping_trace(values, patience=1)
@@ -98,17 +105,23 @@ def test_trace_accepts_numpy_arrays():
 
 # ---- replay against the real Keras callback ---------------------------------------------------
 
+
 def test_rule_agrees_with_keras_on_random_curves():
     rng = np.random.default_rng(1)
     for _ in range(150):
         n = int(rng.integers(1, 30))
         curve = [float(v) for v in np.round(1 + np.cumsum(rng.normal(0, 0.05, n)), int(rng.integers(1, 4)))]
-        kwargs = dict(patience=int(rng.integers(0, 6)), min_delta=float(rng.choice([0.0, 0.01, 0.05])),
-                      start_from_epoch=int(rng.integers(0, 5)), mode=str(rng.choice(["min", "max"])))
+        kwargs = dict(
+            patience=int(rng.integers(0, 6)),
+            min_delta=float(rng.choice([0.0, 0.01, 0.05])),
+            start_from_epoch=int(rng.integers(0, 5)),
+            mode=str(rng.choice(["min", "max"])),
+        )
         if rng.random() < 0.3:
             kwargs["baseline"] = float(curve[0] + rng.normal(0, 0.05))
-        callback = keras.callbacks.EarlyStopping(monitor="val_loss",
-                                                 restore_best_weights=bool(rng.integers(0, 2)), **kwargs)
+        callback = keras.callbacks.EarlyStopping(
+            monitor="val_loss", restore_best_weights=bool(rng.integers(0, 2)), **kwargs
+        )
         replayed = cu.replay_early_stopping(callback, curve)
         assert replayed == cu.early_stopping_trace(curve, **kwargs), (curve, kwargs)
 
@@ -125,6 +138,7 @@ def test_replay_rejects_other_callbacks():
 
 
 # ---- model bank --------------------------------------------------------------------------------
+
 
 def test_model_bank_members_are_independent():
     bank = cu.build_model_bank((4,), 3, n_models=3, hidden_units=5, seed=0)
@@ -152,13 +166,16 @@ def test_model_bank_trains_each_member_on_its_own_loss():
     assert (pred[:, 0] == 0).all() and (pred[:, 1] == 1).all()
 
 
-@pytest.mark.parametrize("kwargs,needle", [
-    ({"n_models": 0}, "n_models=0"),
-    ({"hidden_units": -3}, "hidden_units=-3"),
-    ({"num_classes": 1}, "num_classes=1"),
-    ({"input_shape": 64}, "input_shape"),
-    ({"seed": -1}, "seed=-1"),
-])
+@pytest.mark.parametrize(
+    "kwargs,needle",
+    [
+        ({"n_models": 0}, "n_models=0"),
+        ({"hidden_units": -3}, "hidden_units=-3"),
+        ({"num_classes": 1}, "num_classes=1"),
+        ({"input_shape": 64}, "input_shape"),
+        ({"seed": -1}, "seed=-1"),
+    ],
+)
 def test_model_bank_rejects_bad_arguments(kwargs, needle):
     args = dict(input_shape=(8, 8, 1), num_classes=10, n_models=2)
     args.update(kwargs)
@@ -167,6 +184,7 @@ def test_model_bank_rejects_bad_arguments(kwargs, needle):
 
 
 # ---- selection bias ----------------------------------------------------------------------------
+
 
 def test_selection_bias_numbers():
     r = cu.selection_bias([0.80, 0.90, 0.85], [0.84, 0.83, 0.86])
@@ -183,12 +201,15 @@ def test_selection_bias_for_losses():
     assert r.winner == 1 and r.optimism == pytest.approx(0.12) and r.winner_holdout_rank == 2
 
 
-@pytest.mark.parametrize("sel,hold,needle", [
-    ([0.5], [0.5], "at least 2"),
-    ([0.5, 0.6], [0.5, 0.6, 0.7], "same candidates"),
-    ([0.5, float("nan")], [0.5, 0.6], "finite"),
-    ([[0.5, 0.6]], [0.5, 0.6], "1-D"),
-])
+@pytest.mark.parametrize(
+    "sel,hold,needle",
+    [
+        ([0.5], [0.5], "at least 2"),
+        ([0.5, 0.6], [0.5, 0.6, 0.7], "same candidates"),
+        ([0.5, float("nan")], [0.5, 0.6], "finite"),
+        ([[0.5, 0.6]], [0.5, 0.6], "1-D"),
+    ],
+)
 def test_selection_bias_rejects_bad_scores(sel, hold, needle):
     with pytest.raises(ValueError, match=needle):
         cu.selection_bias(sel, hold)
@@ -205,11 +226,14 @@ def test_resampled_selection_bias_pure_noise_is_optimistic_and_shrinks_with_size
     assert len(small["winner"]) == 300
 
 
-@pytest.mark.parametrize("kwargs,needle", [
-    ({"subset_size": 0}, "subset_size=0"),
-    ({"subset_size": 11}, "at most the pool size 10"),
-    ({"n_draws": 0}, "n_draws=0"),
-])
+@pytest.mark.parametrize(
+    "kwargs,needle",
+    [
+        ({"subset_size": 0}, "subset_size=0"),
+        ({"subset_size": 11}, "at most the pool size 10"),
+        ({"n_draws": 0}, "n_draws=0"),
+    ],
+)
 def test_resampled_selection_bias_rejects_bad_arguments(kwargs, needle):
     pool, hold = np.ones((3, 10), bool), np.ones((3, 5), bool)
     args = dict(subset_size=5)
@@ -222,10 +246,12 @@ def test_resampled_selection_bias_rejects_bad_arguments(kwargs, needle):
 
 # ---- plots ----------------------------------------------------------------------------------------
 
+
 def test_plot_early_stopping_marks_stop_and_restored_epoch():
     full = {"val_loss": [1.0, 0.7, 0.6, 0.65, 0.7, 0.8, 0.9]}
-    ax = cu.plot_early_stopping({"val_loss": full["val_loss"][:5]}, stop_epoch=5, restored_epoch=3,
-                                full_history=full)
+    ax = cu.plot_early_stopping(
+        {"val_loss": full["val_loss"][:5]}, stop_epoch=5, restored_epoch=3, full_history=full
+    )
     assert isinstance(ax, Axes)
     labels = [ln.get_label() for ln in ax.lines]
     assert any("stopped after epoch 5" in s for s in labels)
@@ -241,11 +267,14 @@ def test_plot_early_stopping_draws_on_given_axes_and_skips_missing_stop():
     assert out is ax and not any("stopped" in ln.get_label() for ln in ax.lines)
 
 
-@pytest.mark.parametrize("kwargs,needle", [
-    ({"restored_epoch": 9}, "restored_epoch"),
-    ({"stop_epoch": 0}, "stop_epoch"),
-    ({"metric": "val_accuracy"}, "val_accuracy"),
-])
+@pytest.mark.parametrize(
+    "kwargs,needle",
+    [
+        ({"restored_epoch": 9}, "restored_epoch"),
+        ({"stop_epoch": 0}, "stop_epoch"),
+        ({"metric": "val_accuracy"}, "val_accuracy"),
+    ],
+)
 def test_plot_early_stopping_rejects_bad_arguments(kwargs, needle):
     with pytest.raises(ValueError, match=needle):
         cu.plot_early_stopping({"val_loss": [1.0, 0.9, 0.95]}, **kwargs)

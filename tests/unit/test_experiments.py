@@ -32,17 +32,28 @@ def digits100():
 def _result(name="demo", *, val=0.8, train=0.9, history=None, budget=10, trained=10, seconds=1.0, **kw):
     defaults = dict(n_params=10, seed=0, batch_size=32, n_train=100)
     defaults.update(kw)
-    return ExperimentResult(name, history or {"val_accuracy": [0.5, val]}, epochs_budget=budget,
-                            epochs_trained=trained, elapsed_seconds=seconds, train_accuracy=train,
-                            val_accuracy=val, **defaults)
+    return ExperimentResult(
+        name,
+        history or {"val_accuracy": [0.5, val]},
+        epochs_budget=budget,
+        epochs_trained=trained,
+        elapsed_seconds=seconds,
+        train_accuracy=train,
+        val_accuracy=val,
+        **defaults,
+    )
 
 
 def _builder(data, hidden=(16,), name="mlp"):
     def build():
         model = build_mlp(data.input_shape, data.num_classes, hidden, name=name, seed=0)
-        model.compile(optimizer=keras.optimizers.Adam(1e-3), loss="sparse_categorical_crossentropy",
-                      metrics=["accuracy"])
+        model.compile(
+            optimizer=keras.optimizers.Adam(1e-3),
+            loss="sparse_categorical_crossentropy",
+            metrics=["accuracy"],
+        )
         return model
+
     return build
 
 
@@ -77,11 +88,14 @@ def test_inference_accuracy_runs_in_inference_mode():
     assert inference_accuracy(model, x, y) == 1.0
 
 
-@pytest.mark.parametrize("x,y,match", [
-    (np.zeros((3, 2)), np.zeros(2), "same length"),
-    (np.zeros((0, 2)), np.zeros(0), "non-empty"),
-    (np.zeros((2, 2)), np.zeros((2, 2, 1)), "one-hot"),
-])
+@pytest.mark.parametrize(
+    "x,y,match",
+    [
+        (np.zeros((3, 2)), np.zeros(2), "same length"),
+        (np.zeros((0, 2)), np.zeros(0), "non-empty"),
+        (np.zeros((2, 2)), np.zeros((2, 2, 1)), "one-hot"),
+    ],
+)
 def test_inference_accuracy_rejects_bad_labels(x, y, match):
     with pytest.raises(ValueError, match=match):
         inference_accuracy(_identity_model(), x.astype("float32"), y)
@@ -124,14 +138,21 @@ def test_run_experiment_records_the_budget_and_measures_in_inference_mode(digits
     r = run_experiment("small", _builder(digits100), digits100, epochs=3, batch_size=25, seed=1)
     assert isinstance(r, ExperimentResult)
     assert (r.name, r.epochs_budget, r.epochs_trained, r.batch_size, r.seed, r.n_train) == (
-        "small", 3, 3, 25, 1, 100)
+        "small",
+        3,
+        3,
+        25,
+        1,
+        100,
+    )
     assert set(r.history) == {"loss", "val_loss", "accuracy", "val_accuracy"}
     assert all(len(v) == 3 for v in r.history.values())
     assert r.elapsed_seconds > 0
     assert r.n_params == r.model.count_params()
     assert r.val_accuracy == pytest.approx(inference_accuracy(r.model, digits100.x_val, digits100.y_val))
     assert r.train_accuracy == pytest.approx(
-        inference_accuracy(r.model, digits100.x_train, digits100.y_train))
+        inference_accuracy(r.model, digits100.x_train, digits100.y_train)
+    )
     # the final model's validation accuracy is the last epoch's logged one (no dropout here)
     assert r.val_accuracy == pytest.approx(r.history["val_accuracy"][-1], abs=1e-6)
 
@@ -147,27 +168,34 @@ def test_run_experiment_counts_epochs_actually_trained(digits100):
     def stop_after_two(epoch, logs=None):
         if epoch == 1:
             stopper.model.stop_training = True
+
     stopper = keras.callbacks.LambdaCallback(on_epoch_end=stop_after_two)
     r = run_experiment("stopped", _builder(digits100), digits100, epochs=6, callbacks=[stopper])
     assert (r.epochs_trained, r.epochs_budget, r.stopped_early) == (2, 6, True)
 
 
 def test_run_experiment_never_touches_the_test_split(digits100):
-    poisoned = dataclasses.replace(digits100, x_test=np.full_like(digits100.x_test, np.nan),
-                                   y_test=np.full_like(digits100.y_test, -1))
+    poisoned = dataclasses.replace(
+        digits100, x_test=np.full_like(digits100.x_test, np.nan), y_test=np.full_like(digits100.y_test, -1)
+    )
     r = run_experiment("clean", _builder(poisoned), poisoned, epochs=1)
     assert np.isfinite(r.history["val_loss"]).all() and 0.0 <= r.val_accuracy <= 1.0
 
 
 def test_run_experiment_accepts_one_hot_labels(digits100):
     one_hot = dataclasses.replace(
-        digits100, y_train=keras.utils.to_categorical(digits100.y_train, 10),
-        y_val=keras.utils.to_categorical(digits100.y_val, 10))
+        digits100,
+        y_train=keras.utils.to_categorical(digits100.y_train, 10),
+        y_val=keras.utils.to_categorical(digits100.y_val, 10),
+    )
 
     def build():
         model = build_mlp(one_hot.input_shape, 10, (16,), seed=0)
-        model.compile(optimizer="adam", loss=keras.losses.CategoricalCrossentropy(label_smoothing=0.1),
-                      metrics=["accuracy"])
+        model.compile(
+            optimizer="adam",
+            loss=keras.losses.CategoricalCrossentropy(label_smoothing=0.1),
+            metrics=["accuracy"],
+        )
         return model
 
     r = run_experiment("smooth", build, one_hot, epochs=1)
@@ -198,9 +226,17 @@ def test_run_experiment_rejects_bad_arguments(digits100):
 
 
 def test_results_table_rows_columns_and_baseline():
-    rows = [_result("baseline", val=0.70, train=1.0, seconds=12.34),
-            _result("combined", val=0.85, train=0.88, budget=60, trained=27,
-                    history={"val_accuracy": [0.5, 0.86, 0.85]})]
+    rows = [
+        _result("baseline", val=0.70, train=1.0, seconds=12.34),
+        _result(
+            "combined",
+            val=0.85,
+            train=0.88,
+            budget=60,
+            trained=27,
+            history={"val_accuracy": [0.5, 0.86, 0.85]},
+        ),
+    ]
     text = results_table(rows, baseline="baseline")
     lines = text.splitlines()
     assert lines[0].split()[:2] == ["model", "val"] and "vs baseline" in lines[0]
@@ -220,11 +256,14 @@ def test_results_table_accepts_a_dict_and_needs_no_footnote_without_early_stops(
     assert [ln.split()[0] for ln in text.splitlines()[2:]] == ["a", "b"]
 
 
-@pytest.mark.parametrize("results,kwargs,match", [
-    ([], {}, "empty"),
-    ([{"name": "x"}], {}, "ExperimentResult"),
-    ([_result("a")], {"baseline": "b"}, "baseline"),
-])
+@pytest.mark.parametrize(
+    "results,kwargs,match",
+    [
+        ([], {}, "empty"),
+        ([{"name": "x"}], {}, "ExperimentResult"),
+        ([_result("a")], {"baseline": "b"}, "baseline"),
+    ],
+)
 def test_results_table_rejects_bad_input(results, kwargs, match):
     with pytest.raises(ValueError, match=match):
         results_table(results, **kwargs)

@@ -17,8 +17,14 @@ REPO = Path(__file__).resolve().parents[2]
 def test_without_a_gpu_it_says_so_and_exits_1(tmp_path):
     out = tmp_path / "gpu_check.json"
     env = {**os.environ, "CUDA_VISIBLE_DEVICES": ""}
-    proc = subprocess.run([sys.executable, str(REPO / "tools" / "gpu_check.py"), "--out", str(out)],
-                          capture_output=True, text=True, env=env, timeout=300, cwd=REPO)
+    proc = subprocess.run(
+        [sys.executable, str(REPO / "tools" / "gpu_check.py"), "--out", str(out)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+        cwd=REPO,
+    )
     assert proc.returncode == 1, proc.stdout + proc.stderr
     assert "No GPU: TensorFlow sees no GPU" in proc.stdout, proc.stdout
     assert "make setup GPU=1" in proc.stdout  # says what to do about it
@@ -27,7 +33,12 @@ def test_without_a_gpu_it_says_so_and_exits_1(tmp_path):
 
 
 def test_bad_arguments_exit_2():
-    proc = subprocess.run([sys.executable, str(REPO / "tools" / "gpu_check.py"), "--epochs", "0"],
-                          capture_output=True, text=True, timeout=60, cwd=REPO)
+    proc = subprocess.run(
+        [sys.executable, str(REPO / "tools" / "gpu_check.py"), "--epochs", "0"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=REPO,
+    )
     assert proc.returncode == 2
     assert "--epochs" in proc.stderr

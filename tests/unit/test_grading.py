@@ -57,8 +57,10 @@ def test_call_student_on_a_placeholder_says_not_answered_yet():
     with pytest.raises(AssertionError) as info:
         call_student(..., "gap_at_end", 1.0)
     message = str(info.value)
-    assert message.startswith("`gap_at_end` is not answered yet, so it is not a function yet: "
-                              "replace the `...` with `def gap_at_end(...):`")
+    assert message.startswith(
+        "`gap_at_end` is not answered yet, so it is not a function yet: "
+        "replace the `...` with `def gap_at_end(...):`"
+    )
     assert "def gap_at_end(" in message and "Ellipsis" not in message
 
 
@@ -235,8 +237,14 @@ def test_expect_allclose_checks_the_shape_first():
 def test_expect_values_at_reports_the_first_wrong_step_with_phase_and_hint():
     phase = lambda s: "warm-up" if s < 2 else "decay"  # noqa: E731
     with pytest.raises(AssertionError) as info:
-        expect_values_at("lr(step)", [0.0, 0.5, 0.9, 0.7], [0.0, 0.5, 1.0, 0.7], steps=[0, 1, 2, 3],
-                         phase=phase, hints={"decay": "Start the decay at the peak.", "warm-up": "no"})
+        expect_values_at(
+            "lr(step)",
+            [0.0, 0.5, 0.9, 0.7],
+            [0.0, 0.5, 1.0, 0.7],
+            steps=[0, 1, 2, 3],
+            phase=phase,
+            hints={"decay": "Start the decay at the peak.", "warm-up": "no"},
+        )
     message = str(info.value)
     assert message.startswith("Wrong value at step 2: lr(2) is 0.9 but should be 1")
     assert "(decay phase)" in message and message.endswith("Start the decay at the peak.")
@@ -283,8 +291,9 @@ def test_expect_keys_names_missing_and_unexpected():
         expect_keys("sweep", [0.0, 0.5], [0.0, 0.5])
     with pytest.raises(AssertionError, match=r"sweep is not answered yet: replace the `\.\.\.` with a dict"):
         expect_keys("sweep", ..., [0.0])
-    with pytest.raises(AssertionError,
-                       match=r"sweep is still empty: fill it in \(it needs the keys \[0.0, 0.5\]\)"):
+    with pytest.raises(
+        AssertionError, match=r"sweep is still empty: fill it in \(it needs the keys \[0.0, 0.5\]\)"
+    ):
         expect_keys("sweep", {}, [0.0, 0.5])
 
 
@@ -298,8 +307,14 @@ def test_layer_kinds_describes_batch_norm_placement_and_dropout():
 
     before = build_mlp((8, 8, 1), 10, (4,), batch_norm="before", dropout=0.25, seed=0)
     after = build_mlp((8, 8, 1), 10, (4,), batch_norm="after", seed=0)
-    assert layer_kinds(before) == ["dense(no bias)", "batch_norm", "relu", "dropout(0.25)", "dense",
-                                   "softmax"]
+    assert layer_kinds(before) == [
+        "dense(no bias)",
+        "batch_norm",
+        "relu",
+        "dropout(0.25)",
+        "dense",
+        "softmax",
+    ]
     assert layer_kinds(after) == ["dense", "relu", "batch_norm", "dense", "softmax"]
 
 
@@ -321,25 +336,39 @@ def test_layer_kinds_rejects_non_models():
     ("check", "start"),
     [
         (lambda: expect_number("gap", ...), "gap is not answered yet: replace the `...` with your answer."),
-        (lambda: expect_close("gap", ..., 0.25),
-         "gap is not answered yet: replace the `...` with your answer."),
+        (
+            lambda: expect_close("gap", ..., 0.25),
+            "gap is not answered yet: replace the `...` with your answer.",
+        ),
         (lambda: expect_at_least("accuracy", ..., 0.85), "accuracy is not answered yet: replace the `...`"),
-        (lambda: expect_array("new_w", ...),
-         "new_w is not answered yet: replace the `...` with your answer."),
+        (
+            lambda: expect_array("new_w", ...),
+            "new_w is not answered yet: replace the `...` with your answer.",
+        ),
         (lambda: expect_allclose("new_w", ..., [1.0]), "new_w is not answered yet: replace the `...`"),
         (lambda: expect_values_at("lr(step)", [...], [0.1]), "lr(0) is not answered yet: replace the `...`"),
-        (lambda: expect_choice("diagnosis['A']", ..., CHOICES),
-         "diagnosis['A'] is not answered yet: replace the `...` with your answer; "
-         f"it should be one of {CHOICES}."),
-        (lambda: expect_keys("sweep", ..., [0.0]),
-         "sweep is not answered yet: replace the `...` with a dict"),
-        (lambda: expect_answered("best_rate", ...),
-         "best_rate is not answered yet: replace the `...` with your answer."),
-        (lambda: call_student(..., "gap"),
-         "`gap` is not answered yet, so it is not a function yet: replace the `...`"),
+        (
+            lambda: expect_choice("diagnosis['A']", ..., CHOICES),
+            "diagnosis['A'] is not answered yet: replace the `...` with your answer; "
+            f"it should be one of {CHOICES}.",
+        ),
+        (
+            lambda: expect_keys("sweep", ..., [0.0]),
+            "sweep is not answered yet: replace the `...` with a dict",
+        ),
+        (
+            lambda: expect_answered("best_rate", ...),
+            "best_rate is not answered yet: replace the `...` with your answer.",
+        ),
+        (
+            lambda: call_student(..., "gap"),
+            "`gap` is not answered yet, so it is not a function yet: replace the `...`",
+        ),
         (lambda: layer_kinds(...), "the model is not answered yet: replace the `...` with a Keras model."),
-        (lambda: expect_choices("answers", ..., ["a", "b"], keys=["c1"]),
-         "answers is not answered yet: replace"),
+        (
+            lambda: expect_choices("answers", ..., ["a", "b"], keys=["c1"]),
+            "answers is not answered yet: replace",
+        ),
     ],
 )
 def test_every_helper_says_not_answered_yet_for_a_placeholder(check, start):
@@ -379,8 +408,10 @@ def test_expect_choices_names_every_invalid_answer():
     items = message.split(" \u2022 ")
     assert items[0] == "answers has 3 problems to fix:"
     assert items[1] == "answers['c1'] is 'd', which is not one of ['a', 'b', 'c']."
-    assert items[2] == ("answers['c2'] is not answered yet: replace the `...` with your answer; "
-                        "it should be one of ['a', 'b', 'c'].")
+    assert items[2] == (
+        "answers['c2'] is not answered yet: replace the `...` with your answer; "
+        "it should be one of ['a', 'b', 'c']."
+    )
     assert items[3].startswith("answers['c4'] should be one of ['a', 'b', 'c']")
     assert "c3" not in message and "c5" not in message  # the valid ones are not named
     assert "Ellipsis" not in message
@@ -397,22 +428,27 @@ def test_expect_choices_returns_canonical_answers_and_reports_one_problem_as_is(
 def test_expect_choices_all_placeholders_is_one_sentence():
     with pytest.raises(AssertionError) as info:
         expect_choices("answers", dict.fromkeys(KEYS, ...), ["a", "b", "c"], keys=KEYS)
-    assert str(info.value) == ("answers is not answered yet: replace each `...` "
-                               "('c1', 'c2', 'c3', 'c4', 'c5') "
-                               "with your answer; it should be one of ['a', 'b', 'c'].")
+    assert str(info.value) == (
+        "answers is not answered yet: replace each `...` "
+        "('c1', 'c2', 'c3', 'c4', 'c5') "
+        "with your answer; it should be one of ['a', 'b', 'c']."
+    )
 
 
 def test_expect_choices_with_options_per_key_and_missing_keys():
     options = {"by": ["validation accuracy", "training accuracy"], "test set": ["once", "never"]}
-    assert expect_choices("checklist", {"by": "Validation accuracy", "test set": "once", "x": 1}, options,
-                          exact=False) == {"by": "validation accuracy", "test set": "once"}
+    assert expect_choices(
+        "checklist", {"by": "Validation accuracy", "test set": "once", "x": 1}, options, exact=False
+    ) == {"by": "validation accuracy", "test set": "once"}
     with pytest.raises(AssertionError) as info:
         expect_choices("checklist", {"by": "test accuracy"}, options, exact=False)
     message = str(info.value)
     assert message.startswith("checklist has 2 problems to fix:")
     assert " \u2022 checklist lacks the keys ['test set']." in message
-    assert (" \u2022 checklist['by'] is 'test accuracy', which is not one of "
-            "['validation accuracy', 'training accuracy'].") in message
+    assert (
+        " \u2022 checklist['by'] is 'test accuracy', which is not one of "
+        "['validation accuracy', 'training accuracy']."
+    ) in message
     with pytest.raises(TypeError):
         expect_choices("answers", {}, ["a"])  # one list of choices needs the keys
 
@@ -449,9 +485,11 @@ def test_expect_each_runs_a_custom_check_on_every_entry():
 def test_expect_all_reports_every_failed_check():
     assert expect_all(lambda: 1, lambda: expect_number("b", 2)) == [1, 2.0]
     with pytest.raises(AssertionError) as info:
-        expect_all(lambda: expect_answered("best_rate", ...),
-                   lambda: expect_choices("answers", {"c1": "x", "c2": "y"}, ["a"], keys=["c1", "c2"]),
-                   lambda: expect_number("ok", 1))
+        expect_all(
+            lambda: expect_answered("best_rate", ...),
+            lambda: expect_choices("answers", {"c1": "x", "c2": "y"}, ["a"], keys=["c1", "c2"]),
+            lambda: expect_number("ok", 1),
+        )
     items = str(info.value).split(" \u2022 ")
     assert items[0] == "3 problems to fix:"  # the nested list's items are merged in
     assert items[1] == "best_rate is not answered yet: replace the `...` with your answer."
@@ -465,7 +503,7 @@ def test_expect_all_reports_every_failed_check():
 # grader.check(...): what a learner reads (verdict, then only the messages; wrapped at words)
 # ---------------------------------------------------------------------------------------------
 
-TEST_FILE = textwrap.dedent('''
+TEST_FILE = textwrap.dedent("""
     from otter.test_files import test_case
 
     OK_FORMAT = False
@@ -490,7 +528,7 @@ TEST_FILE = textwrap.dedent('''
     def test_gap_called_directly(gap):
         value = gap({"a": [0.5], "v": [0.5]})
         assert value + 0.0 == 0.0, "gap of equal curves is not 0 <&> here."
-''')
+""")
 
 
 @pytest.fixture()
@@ -526,8 +564,18 @@ def test_check_of_a_wrong_answer_shows_the_verdict_then_only_the_messages(grader
     assert lines[2].startswith("gap(h) is 0.19 but should be 0.14 (off by +0.05). Use the values")
     assert "gap(equal) is 0.05 but should be 0 (off by +0.05)." in text
     assert "gap of equal curves is not 0 <&> here." in text
-    for leak in ("Error at line", "secret_expected", "expect_close(", "call_student(", "Traceback",
-                 "def test_", "Test case failed", "AssertionError", "q1_gap - 1", "results:"):
+    for leak in (
+        "Error at line",
+        "secret_expected",
+        "expect_close(",
+        "call_student(",
+        "Traceback",
+        "def test_",
+        "Test case failed",
+        "AssertionError",
+        "q1_gap - 1",
+        "results:",
+    ):
         assert leak not in text, leak
     assert all(len(line) <= 79 for line in lines), lines  # wrapped, and only between words
     words = " ".join(text.split())
@@ -606,8 +654,10 @@ def test_an_exception_in_the_learners_function_is_named_without_a_traceback(grad
 def test_an_exception_in_the_tests_own_code_is_described_as_such(grader):
     result = grader.check("q1_gap", _learner_env("def gap(h):\n    return 'text'\n"))
     failures = [message for _, message in result.failures]
-    assert failures[2].startswith('TypeError: can only concatenate str (not "float") to str '
-                                  "(raised while the test was using your answer).")
+    assert failures[2].startswith(
+        'TypeError: can only concatenate str (not "float") to str '
+        "(raised while the test was using your answer)."
+    )
     assert "not the text 'text'" in failures[0]
 
 
@@ -642,7 +692,8 @@ def test_a_message_failed_by_several_tests_is_shown_once(grader):
 def test_a_message_naming_several_problems_is_displayed_as_a_list(grader):
     from otter.test_files import ExceptionTestFile
 
-    tests = ExceptionTestFile.from_string(textwrap.dedent('''
+    tests = ExceptionTestFile.from_string(
+        textwrap.dedent("""
         from otter.test_files import test_case
         OK_FORMAT = False
         name = "q7_concepts"
@@ -652,7 +703,9 @@ def test_a_message_naming_several_problems_is_displayed_as_a_list(grader):
         def test_answers_format(answers):
             from course_utils.grading import expect_choices
             expect_choices("answers", answers, ["a", "b", "c"], keys=["c1", "c2", "c3"])
-    '''), path="q7_concepts.py")
+    """),
+        path="q7_concepts.py",
+    )
     tests.run({"answers": {"c1": "d", "c2": ..., "c3": "a"}})
     assert "Error at line" in tests.test_case_results[0].message  # otter's raw text ...
     # ... on one line

@@ -35,8 +35,9 @@ def test_layer_structure():
     assert model.output_shape == (None, 7)
     assert tuple(model.input_shape) == (None, *INPUT_SHAPE)
     # No dropout / batch norm unless asked.
-    assert not any(isinstance(layer, (keras.layers.Dropout, keras.layers.BatchNormalization))
-                   for layer in model.layers)
+    assert not any(
+        isinstance(layer, (keras.layers.Dropout, keras.layers.BatchNormalization)) for layer in model.layers
+    )
     # Returned uncompiled.
     assert getattr(model, "optimizer", None) is None
 
@@ -141,6 +142,7 @@ def test_build_mlp_rejects_an_input_shape_that_is_not_a_tuple(bad):
 
 # ---- options added for lessons 02-08 ----------------------------------------------------------
 
+
 def test_build_mlp_batch_norm_placement_and_constraint():
     import keras
 
@@ -163,15 +165,27 @@ def test_build_cnn_shapes_options_and_validation():
 
     from course_utils import build_cnn
 
-    model = build_cnn((8, 8, 1), 10, filters=(8, 16), spatial_dropout=0.2, dropout=0.3,
-                      batch_norm=True, augmentation=[keras.layers.RandomFlip("horizontal", seed=0)],
-                      seed=0)
+    model = build_cnn(
+        (8, 8, 1),
+        10,
+        filters=(8, 16),
+        spatial_dropout=0.2,
+        dropout=0.3,
+        batch_norm=True,
+        augmentation=[keras.layers.RandomFlip("horizontal", seed=0)],
+        seed=0,
+    )
     kinds = [type(layer).__name__ for layer in model.layers]
     assert kinds[0] == "RandomFlip" and "SpatialDropout2D" in kinds and "Dropout" in kinds
     assert model.output_shape == (None, 10)
     assert build_cnn((28, 28, 1), 10, seed=0).output_shape == (None, 10)
-    for bad in ({"input_shape": (64,)}, {"filters": ()}, {"spatial_dropout": 1.5},
-                {"dropout": -0.1}, {"dense_units": 0}):
+    for bad in (
+        {"input_shape": (64,)},
+        {"filters": ()},
+        {"spatial_dropout": 1.5},
+        {"dropout": -0.1},
+        {"dense_units": 0},
+    ):
         kwargs = {"input_shape": (8, 8, 1), "num_classes": 10, **bad}
         with pytest.raises(ValueError, match=next(iter(bad))):
             build_cnn(**kwargs)

@@ -55,14 +55,17 @@ def test_epochs_to_reach_accuracy_rises_to_target():
     assert epochs_to_reach({"loss": [0.1, 0.5, 1.0]}, 0.9, mode="max") == 3
 
 
-@pytest.mark.parametrize("kwargs,match", [
-    ({"target": -0.1}, "target=-0.1"),
-    ({"target": float("nan")}, "finite"),
-    ({"target": "0.1"}, "target='0.1'"),
-    ({"target": 1.5, "metric": "accuracy"}, "target=1.5"),
-    ({"target": 0.1, "metric": "val_loss"}, "no metric 'val_loss'"),
-    ({"target": 0.1, "mode": "lowest"}, "mode='lowest'"),
-])
+@pytest.mark.parametrize(
+    "kwargs,match",
+    [
+        ({"target": -0.1}, "target=-0.1"),
+        ({"target": float("nan")}, "finite"),
+        ({"target": "0.1"}, "target='0.1'"),
+        ({"target": 1.5, "metric": "accuracy"}, "target=1.5"),
+        ({"target": 0.1, "metric": "val_loss"}, "no metric 'val_loss'"),
+        ({"target": 0.1, "mode": "lowest"}, "mode='lowest'"),
+    ],
+)
 def test_epochs_to_reach_validates(kwargs, match):
     with pytest.raises(ValueError, match=match):
         epochs_to_reach({"loss": [1.0, 0.5], "accuracy": [0.5, 0.7]}, **kwargs)
@@ -85,21 +88,24 @@ def test_ema_initial_weight_matches_an_actual_moving_average():
 def test_ema_steps_to_forget_is_the_smallest_sufficient_k():
     for momentum, remaining in [(0.99, 0.01), (0.9, 0.5), (0.999, 0.05), (0.5, 0.25)]:
         k = ema_steps_to_forget(momentum, remaining)
-        assert momentum ** k <= remaining + 1e-15
+        assert momentum**k <= remaining + 1e-15
         assert k == 0 or momentum ** (k - 1) > remaining
     assert ema_steps_to_forget(0.99) == 459
     assert ema_steps_to_forget(0.5, 0.25) == 2  # exact power: no extra step from rounding
 
 
-@pytest.mark.parametrize("fn,args,match", [
-    (ema_initial_weight, (1.0, 10), "momentum=1.0"),
-    (ema_initial_weight, (0.0, 10), "momentum=0.0"),
-    (ema_initial_weight, (0.99, -1), "steps=-1"),
-    (ema_initial_weight, (0.99, 2.5), "steps=2.5"),
-    (ema_steps_to_forget, (0.99, 0.0), "remaining=0.0"),
-    (ema_steps_to_forget, (0.99, 1.0), "remaining=1.0"),
-    (ema_steps_to_forget, (-0.5, 0.1), "momentum=-0.5"),
-])
+@pytest.mark.parametrize(
+    "fn,args,match",
+    [
+        (ema_initial_weight, (1.0, 10), "momentum=1.0"),
+        (ema_initial_weight, (0.0, 10), "momentum=0.0"),
+        (ema_initial_weight, (0.99, -1), "steps=-1"),
+        (ema_initial_weight, (0.99, 2.5), "steps=2.5"),
+        (ema_steps_to_forget, (0.99, 0.0), "remaining=0.0"),
+        (ema_steps_to_forget, (0.99, 1.0), "remaining=1.0"),
+        (ema_steps_to_forget, (-0.5, 0.1), "momentum=-0.5"),
+    ],
+)
 def test_ema_helpers_validate(fn, args, match):
     with pytest.raises(ValueError, match=match):
         fn(*args)
@@ -199,13 +205,16 @@ def test_batch_dependence_works_on_a_model(bn_model):
     assert batch_dependence(bn_model, x, training=False) < 1e-6
 
 
-@pytest.mark.parametrize("kwargs,match", [
-    ({"batch_size": 0}, "batch_size=0"),
-    ({"batch_size": 1}, "batch_size=1"),
-    ({"n_batches": 1}, "n_batches=1"),
-    ({"index": 10}, "index=10"),
-    ({"batch_size": 11}, "batch_size=11"),
-])
+@pytest.mark.parametrize(
+    "kwargs,match",
+    [
+        ({"batch_size": 0}, "batch_size=0"),
+        ({"batch_size": 1}, "batch_size=1"),
+        ({"n_batches": 1}, "n_batches=1"),
+        ({"index": 10}, "index=10"),
+        ({"batch_size": 11}, "batch_size=11"),
+    ],
+)
 def test_batch_dependence_validates(kwargs, match):
     with pytest.raises(ValueError, match=match):
         batch_dependence(keras.layers.LayerNormalization(), np.zeros((10, 3), "float32"), **kwargs)
@@ -217,8 +226,11 @@ def test_batch_dependence_validates(kwargs, match):
 
 
 def test_plot_epochs_to_target_marks_each_run():
-    runs = {"plain": {"loss": [2.0, 1.0, 0.5, 0.2, 0.08]}, "bn": {"loss": [1.0, 0.3, 0.09, 0.05, 0.02]},
-            "stuck": {"loss": [2.3, 2.3, 2.3, 2.3, 2.3]}}
+    runs = {
+        "plain": {"loss": [2.0, 1.0, 0.5, 0.2, 0.08]},
+        "bn": {"loss": [1.0, 0.3, 0.09, 0.05, 0.02]},
+        "stuck": {"loss": [2.3, 2.3, 2.3, 2.3, 2.3]},
+    }
     ax = plot_epochs_to_target(runs, 0.1)
     assert isinstance(ax, Axes)
     labels = [t.get_text() for t in ax.get_legend().get_texts()]
@@ -260,6 +272,11 @@ def test_plot_unit_distributions():
 
 
 def test_names_are_exported_at_the_top_level():
-    for name in ("epochs_to_reach", "batch_dependence", "compare_moving_statistics",
-                 "plot_epochs_to_target", "plot_moving_statistics"):
+    for name in (
+        "epochs_to_reach",
+        "batch_dependence",
+        "compare_moving_statistics",
+        "plot_epochs_to_target",
+        "plot_moving_statistics",
+    ):
         assert hasattr(cu, name)

@@ -23,8 +23,7 @@ def _gradients(steps: int, shape: tuple[int, ...] = (3, 2), seed: int = 0) -> li
     return [rng.normal(size=shape).astype(np.float32) for _ in range(steps)]
 
 
-def _run(optimizer: keras.optimizers.Optimizer, grads: list[np.ndarray],
-         start: np.ndarray) -> np.ndarray:
+def _run(optimizer: keras.optimizers.Optimizer, grads: list[np.ndarray], start: np.ndarray) -> np.ndarray:
     """Applies the given gradient sequence to one variable; returns the final value."""
     variable = keras.Variable(start.copy())
     for g in grads:
@@ -34,11 +33,13 @@ def _run(optimizer: keras.optimizers.Optimizer, grads: list[np.ndarray],
 
 def _small_model(seed: int = 0) -> keras.Model:
     keras.utils.set_random_seed(seed)
-    return keras.Sequential([
-        keras.Input((4,)),
-        keras.layers.Dense(5, activation="relu"),
-        keras.layers.Dense(3),
-    ])
+    return keras.Sequential(
+        [
+            keras.Input((4,)),
+            keras.layers.Dense(5, activation="relu"),
+            keras.layers.Dense(3),
+        ]
+    )
 
 
 def _data(n: int = 32, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
@@ -72,10 +73,14 @@ def test_momentum_sgd_matches_keras_sgd(momentum, nesterov):
 
 def test_momentum_sgd_is_not_plain_sgd():
     grads = _gradients(5, seed=2)
-    assert not np.allclose(_run(MomentumSGD(0.05, 0.9), grads, START),
-                           _run(PlainSGD(0.05), grads, START), atol=1e-3)
-    assert not np.allclose(_run(MomentumSGD(0.05, 0.9, nesterov=True), grads, START),
-                           _run(MomentumSGD(0.05, 0.9), grads, START), atol=1e-3)
+    assert not np.allclose(
+        _run(MomentumSGD(0.05, 0.9), grads, START), _run(PlainSGD(0.05), grads, START), atol=1e-3
+    )
+    assert not np.allclose(
+        _run(MomentumSGD(0.05, 0.9, nesterov=True), grads, START),
+        _run(MomentumSGD(0.05, 0.9), grads, START),
+        atol=1e-3,
+    )
 
 
 def _adabelief_numpy(grads, start, lr=1e-3, b1=0.9, b2=0.999, eps=1e-16):
@@ -85,27 +90,34 @@ def _adabelief_numpy(grads, start, lr=1e-3, b1=0.9, b2=0.999, eps=1e-16):
     for t, g in enumerate(grads, start=1):
         m = b1 * m + (1 - b1) * g
         s = b2 * s + (1 - b2) * (g - m) ** 2 + eps
-        m_hat = m / (1 - b1 ** t)
-        s_hat = s / (1 - b2 ** t)
+        m_hat = m / (1 - b1**t)
+        s_hat = s / (1 - b2**t)
         w = w - lr * m_hat / (np.sqrt(s_hat) + eps)
     return w
 
 
-@pytest.mark.parametrize("kwargs", [{}, {"learning_rate": 0.01, "beta_1": 0.5, "beta_2": 0.9,
-                                         "epsilon": 1e-8}])
+@pytest.mark.parametrize(
+    "kwargs", [{}, {"learning_rate": 0.01, "beta_1": 0.5, "beta_2": 0.9, "epsilon": 1e-8}]
+)
 def test_adabelief_matches_the_paper_algorithm(kwargs):
     grads = _gradients(12, seed=3)
     ours = _run(AdaBelief(**kwargs), grads, START)
-    ref = _adabelief_numpy(grads, START, **{
-        {"learning_rate": "lr", "beta_1": "b1", "beta_2": "b2", "epsilon": "eps"}[k]: v
-        for k, v in kwargs.items()})
+    ref = _adabelief_numpy(
+        grads,
+        START,
+        **{
+            {"learning_rate": "lr", "beta_1": "b1", "beta_2": "b2", "epsilon": "eps"}[k]: v
+            for k, v in kwargs.items()
+        },
+    )
     np.testing.assert_allclose(ours, ref, rtol=1e-4, atol=1e-6)
 
 
 def test_adabelief_differs_from_adam():
     grads = _gradients(12, seed=4)
-    assert not np.allclose(_run(AdaBelief(0.01), grads, START),
-                           _run(keras.optimizers.Adam(0.01), grads, START), atol=1e-4)
+    assert not np.allclose(
+        _run(AdaBelief(0.01), grads, START), _run(keras.optimizers.Adam(0.01), grads, START), atol=1e-4
+    )
 
 
 def test_adabelief_first_step_is_learning_rate_times_sign():
@@ -138,8 +150,7 @@ def test_optimizers_train_a_model():
     x, y = _data(64)
     for opt in (PlainSGD(0.1), MomentumSGD(0.05, 0.9, nesterov=True), AdaBelief(0.01)):
         model = _small_model()
-        model.compile(optimizer=opt,
-                      loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+        model.compile(optimizer=opt, loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
         history = model.fit(x, y, epochs=15, batch_size=16, verbose=0, shuffle=False)
         losses = history.history["loss"]
         assert losses[-1] < 0.9 * losses[0], (type(opt).__name__, losses)
@@ -148,21 +159,24 @@ def test_optimizers_train_a_model():
 # --------------------------------------------------------------------------------------------
 # Validation
 # --------------------------------------------------------------------------------------------
-@pytest.mark.parametrize("factory, bad", [
-    (lambda: PlainSGD(learning_rate=-0.1), "learning_rate=-0.1"),
-    (lambda: PlainSGD(learning_rate=0.0), "learning_rate=0.0"),
-    (lambda: PlainSGD(learning_rate="fast"), "learning_rate='fast'"),
-    (lambda: MomentumSGD(learning_rate=-1), "learning_rate=-1"),
-    (lambda: MomentumSGD(momentum=1.0), "momentum=1.0"),
-    (lambda: MomentumSGD(momentum=-0.1), "momentum=-0.1"),
-    (lambda: MomentumSGD(momentum=True), "momentum=True"),
-    (lambda: MomentumSGD(nesterov="yes"), "nesterov='yes'"),
-    (lambda: AdaBelief(beta_1=1.0), "beta_1=1.0"),
-    (lambda: AdaBelief(beta_2=1.5), "beta_2=1.5"),
-    (lambda: AdaBelief(epsilon=0.0), "epsilon=0.0"),
-    (lambda: AdaBelief(epsilon=-1e-8), "epsilon=-1e-08"),
-    (lambda: AdaBelief(learning_rate=float("nan")), "learning_rate=nan"),
-])
+@pytest.mark.parametrize(
+    "factory, bad",
+    [
+        (lambda: PlainSGD(learning_rate=-0.1), "learning_rate=-0.1"),
+        (lambda: PlainSGD(learning_rate=0.0), "learning_rate=0.0"),
+        (lambda: PlainSGD(learning_rate="fast"), "learning_rate='fast'"),
+        (lambda: MomentumSGD(learning_rate=-1), "learning_rate=-1"),
+        (lambda: MomentumSGD(momentum=1.0), "momentum=1.0"),
+        (lambda: MomentumSGD(momentum=-0.1), "momentum=-0.1"),
+        (lambda: MomentumSGD(momentum=True), "momentum=True"),
+        (lambda: MomentumSGD(nesterov="yes"), "nesterov='yes'"),
+        (lambda: AdaBelief(beta_1=1.0), "beta_1=1.0"),
+        (lambda: AdaBelief(beta_2=1.5), "beta_2=1.5"),
+        (lambda: AdaBelief(epsilon=0.0), "epsilon=0.0"),
+        (lambda: AdaBelief(epsilon=-1e-8), "epsilon=-1e-08"),
+        (lambda: AdaBelief(learning_rate=float("nan")), "learning_rate=nan"),
+    ],
+)
 def test_bad_hyperparameters_are_refused_by_name(factory, bad):
     with pytest.raises(ValueError, match=bad.replace("(", r"\(").replace(".", r"\.")):
         factory()
@@ -175,11 +189,15 @@ def test_integer_learning_rate_is_accepted():
 # --------------------------------------------------------------------------------------------
 # Serialization
 # --------------------------------------------------------------------------------------------
-@pytest.mark.parametrize("opt", [
-    PlainSGD(0.02, clipnorm=1.0),
-    MomentumSGD(0.03, momentum=0.8, nesterov=True),
-    AdaBelief(0.004, beta_1=0.8, beta_2=0.99, epsilon=1e-12, weight_decay=0.01),
-], ids=["plain", "momentum", "adabelief"])
+@pytest.mark.parametrize(
+    "opt",
+    [
+        PlainSGD(0.02, clipnorm=1.0),
+        MomentumSGD(0.03, momentum=0.8, nesterov=True),
+        AdaBelief(0.004, beta_1=0.8, beta_2=0.99, epsilon=1e-12, weight_decay=0.01),
+    ],
+    ids=["plain", "momentum", "adabelief"],
+)
 def test_config_round_trip(opt):
     config = opt.get_config()
     clone = type(opt).from_config(config)
@@ -193,16 +211,17 @@ def test_config_round_trip(opt):
 def test_keras_file_round_trip_continues_training_identically(tmp_path):
     x, y = _data(48, seed=5)
     model = _small_model(seed=5)
-    model.compile(optimizer=AdaBelief(0.01, beta_1=0.85),
-                  loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+    model.compile(
+        optimizer=AdaBelief(0.01, beta_1=0.85),
+        loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+    )
     model.fit(x, y, epochs=2, batch_size=16, verbose=0, shuffle=False)
     path = tmp_path / "model.keras"
     model.save(path)
     loaded = keras.saving.load_model(path)
     assert type(loaded.optimizer) is AdaBelief
     assert loaded.optimizer.beta_1 == 0.85
-    np.testing.assert_allclose(loaded.predict(x, verbose=0), model.predict(x, verbose=0),
-                               atol=1e-6)
+    np.testing.assert_allclose(loaded.predict(x, verbose=0), model.predict(x, verbose=0), atol=1e-6)
     model.fit(x, y, epochs=1, batch_size=16, verbose=0, shuffle=False)
     loaded.fit(x, y, epochs=1, batch_size=16, verbose=0, shuffle=False)
     assert cu.max_abs_weight_difference(model.get_weights(), loaded.get_weights()) < 1e-5
@@ -230,7 +249,7 @@ def test_global_norm():
 
 def test_optimizer_trajectory():
     def bowl(p):
-        return keras.ops.sum(keras.ops.convert_to_tensor([1.0, 10.0]) * p ** 2)
+        return keras.ops.sum(keras.ops.convert_to_tensor([1.0, 10.0]) * p**2)
 
     path = cu.optimizer_trajectory(keras.optimizers.SGD(0.01), bowl, (1.0, 1.0), steps=5)
     assert path.shape == (6, 2)
@@ -251,8 +270,10 @@ def test_docstring_examples_run():
 # --------------------------------------------------------------------------------------------
 # Figures (course_utils.plotting.optimizers)
 # --------------------------------------------------------------------------------------------
-_RUNS = {"SGD": {"loss": [2.0, 1.0, 0.8], "val_accuracy": [0.3, 0.6, 0.7]},
-         "Adam": {"loss": [2.0, 0.5, 0.1], "val_accuracy": [0.4, 0.8, 0.9]}}
+_RUNS = {
+    "SGD": {"loss": [2.0, 1.0, 0.8], "val_accuracy": [0.3, 0.6, 0.7]},
+    "Adam": {"loss": [2.0, 0.5, 0.1], "val_accuracy": [0.4, 0.8, 0.9]},
+}
 
 
 def test_plot_optimizer_comparison_one_panel_per_metric_one_line_per_run():
@@ -282,19 +303,21 @@ def test_plot_optimizer_comparison_validation():
 
 def test_plot_optimizer_paths_draws_each_path_and_the_minimum():
     path = np.array([[2.0, 1.0], [1.0, 0.5], [0.5, 0.25]])
-    ax = cu.plot_optimizer_paths({"a": path, "b": path * 0.5}, lambda x, y: x ** 2 + 4 * y ** 2,
-                                 title="valley")
+    ax = cu.plot_optimizer_paths({"a": path, "b": path * 0.5}, lambda x, y: x**2 + 4 * y**2, title="valley")
     labels = [line.get_label() for line in ax.get_lines()]
     assert "a" in labels and "b" in labels and "minimum" in labels and "start" in labels
     np.testing.assert_allclose(ax.get_lines()[0].get_xdata(), path[:, 0])
     assert ax.get_title() == "valley"
 
 
-@pytest.mark.parametrize("paths, kwargs, match", [
-    ({}, {}, "non-empty"),
-    ({"a": np.zeros((3, 3))}, {}, "shape"),
-    ({"a": np.zeros((3, 2))}, {"levels": 1}, "levels=1"),
-])
+@pytest.mark.parametrize(
+    "paths, kwargs, match",
+    [
+        ({}, {}, "non-empty"),
+        ({"a": np.zeros((3, 3))}, {}, "shape"),
+        ({"a": np.zeros((3, 2))}, {"levels": 1}, "levels=1"),
+    ],
+)
 def test_plot_optimizer_paths_validation(paths, kwargs, match):
     with pytest.raises(ValueError, match=match):
-        cu.plot_optimizer_paths(paths, lambda x, y: x ** 2 + y ** 2, **kwargs)
+        cu.plot_optimizer_paths(paths, lambda x, y: x**2 + y**2, **kwargs)

@@ -20,8 +20,10 @@ PYPROJECT = tomllib.loads((REPO / "pyproject.toml").read_text())
 ENVIRONMENT = yaml.safe_load((REPO / "environment.yml").read_text())
 MAKEFILE = (REPO / "Makefile").read_text()
 
-_REQ = re.compile(r"^\s*(?P<name>[A-Za-z0-9][A-Za-z0-9._-]*)\s*(?:\[(?P<extras>[^\]]*)\])?\s*"
-                  r"(?P<spec>.*)$")
+_REQ = re.compile(
+    r"^\s*(?P<name>[A-Za-z0-9][A-Za-z0-9._-]*)\s*(?:\[(?P<extras>[^\]]*)\])?\s*"
+    r"(?P<spec>.*)$"
+)
 
 
 def _norm(name: str) -> str:
@@ -95,8 +97,11 @@ def test_requires_python_is_exactly_the_supported_versions():
 
 def test_classifiers_list_the_supported_versions():
     classifiers = PYPROJECT["project"]["classifiers"]
-    listed = tuple(c.rsplit(" :: ", 1)[1] for c in classifiers
-                   if re.fullmatch(r"Programming Language :: Python :: 3\.\d+", c))
+    listed = tuple(
+        c.rsplit(" :: ", 1)[1]
+        for c in classifiers
+        if re.fullmatch(r"Programming Language :: Python :: 3\.\d+", c)
+    )
     assert listed == SUPPORTED_PYTHONS
 
 
@@ -156,8 +161,9 @@ def test_pip_is_the_only_other_conda_dependency():
 # ---------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("group", "requirement"), _all_requirements(),
-                         ids=[f"{g}:{r}" for g, r in _all_requirements()])
+@pytest.mark.parametrize(
+    ("group", "requirement"), _all_requirements(), ids=[f"{g}:{r}" for g, r in _all_requirements()]
+)
 def test_every_dependency_is_pinned_exactly(group, requirement):
     _, _, spec = _parse(requirement)
     assert re.fullmatch(r"==\s*[0-9][0-9A-Za-z.+!-]*", spec), (group, requirement)
@@ -200,9 +206,11 @@ def test_package_version_is_consistent():
 # ---------------------------------------------------------------------------------------------
 
 _PUBLIC = list(course_utils.__all__)
-_DOCUMENTED = [n for n in _PUBLIC
-               if inspect.isfunction(getattr(course_utils, n, None))
-               or inspect.isclass(getattr(course_utils, n, None))]
+_DOCUMENTED = [
+    n
+    for n in _PUBLIC
+    if inspect.isfunction(getattr(course_utils, n, None)) or inspect.isclass(getattr(course_utils, n, None))
+]
 
 
 def test_all_names_exist():
@@ -211,8 +219,10 @@ def test_all_names_exist():
     assert missing == []
 
 
-@pytest.mark.parametrize("module", [*course_utils.SUBMODULES, "grading",
-                                    *(f"plotting.{m}" for m in course_utils.plotting.SUBMODULES)])
+@pytest.mark.parametrize(
+    "module",
+    [*course_utils.SUBMODULES, "grading", *(f"plotting.{m}" for m in course_utils.plotting.SUBMODULES)],
+)
 def test_submodule_all_names_exist(module):
     mod = __import__(f"course_utils.{module}", fromlist=["__all__"])
     assert [n for n in mod.__all__ if not hasattr(mod, n)] == []
@@ -221,7 +231,8 @@ def test_submodule_all_names_exist(module):
 def _takes_arguments(obj) -> bool:
     if inspect.isclass(obj):
         init = obj.__dict__.get("__init__") or next(
-            (c.__dict__["__init__"] for c in obj.__mro__ if "__init__" in c.__dict__), None)
+            (c.__dict__["__init__"] for c in obj.__mro__ if "__init__" in c.__dict__), None
+        )
         if not inspect.isfunction(init):  # inherited from a builtin (e.g. an exception)
             return False
         params = list(inspect.signature(init).parameters.values())[1:]  # drop self
@@ -244,8 +255,7 @@ def test_docstring_documents_arguments(name):
     assert "Args:" in doc or "Attributes:" in doc, name
 
 
-@pytest.mark.parametrize("name", [n for n in _DOCUMENTED
-                                  if inspect.isfunction(getattr(course_utils, n))])
+@pytest.mark.parametrize("name", [n for n in _DOCUMENTED if inspect.isfunction(getattr(course_utils, n))])
 def test_docstring_documents_return_value(name):
     obj = getattr(course_utils, name)
     doc = inspect.getdoc(obj) or ""

@@ -29,16 +29,27 @@ from course_utils import (
     set_style,
 )
 
-SMALL = {"loss": [1.0, 0.6, 0.5, 0.45], "val_loss": [1.1, 0.8, 0.9, 1.0],
-         "accuracy": [0.5, 0.8, 0.9, 0.95], "val_accuracy": [0.45, 0.7, 0.72, 0.7]}
-BIG = {"loss": [0.9, 0.3, 0.1, 0.05], "val_loss": [1.0, 0.7, 0.6, 0.65],
-       "accuracy": [0.6, 0.9, 0.98, 1.0], "val_accuracy": [0.5, 0.75, 0.8, 0.78]}
+SMALL = {
+    "loss": [1.0, 0.6, 0.5, 0.45],
+    "val_loss": [1.1, 0.8, 0.9, 1.0],
+    "accuracy": [0.5, 0.8, 0.9, 0.95],
+    "val_accuracy": [0.45, 0.7, 0.72, 0.7],
+}
+BIG = {
+    "loss": [0.9, 0.3, 0.1, 0.05],
+    "val_loss": [1.0, 0.7, 0.6, 0.65],
+    "accuracy": [0.6, 0.9, 0.98, 1.0],
+    "val_accuracy": [0.5, 0.75, 0.8, 0.78],
+}
 
 
 def _curves(ax):
     """Lines with a label (the train / validation curves), as (label, linestyle, colour)."""
-    return [(ln.get_label(), ln.get_linestyle(), to_hex(ln.get_color())) for ln in ax.lines
-            if not ln.get_label().startswith("_")]
+    return [
+        (ln.get_label(), ln.get_linestyle(), to_hex(ln.get_color()))
+        for ln in ax.lines
+        if not ln.get_label().startswith("_")
+    ]
 
 
 def _all_plot_calls():
@@ -140,8 +151,9 @@ def test_learning_curves_rejects_non_history():
 
 
 def test_plot_history_returns_figure_with_one_panel_per_metric():
-    fig = plot_history({"small": SMALL, "big": BIG}, metrics=("loss", "accuracy", "val_loss"),
-                       suptitle="sweep")
+    fig = plot_history(
+        {"small": SMALL, "big": BIG}, metrics=("loss", "accuracy", "val_loss"), suptitle="sweep"
+    )
     assert isinstance(fig, Figure)
     assert len(fig.axes) == 3
     assert [ax.get_ylabel() for ax in fig.axes] == ["loss", "accuracy", "val_loss"]
@@ -163,10 +175,10 @@ def test_gap_summary_creates_axes_and_plots_final_accuracies():
     ax = plot_gap_summary({"small": SMALL, "big": BIG})
     assert isinstance(ax, Axes)
     by_label = {ln.get_label(): ln for ln in ax.lines}
-    np.testing.assert_allclose(by_label["train"].get_ydata(),
-                               [SMALL["accuracy"][-1], BIG["accuracy"][-1]])
-    np.testing.assert_allclose(by_label["validation"].get_ydata(),
-                               [SMALL["val_accuracy"][-1], BIG["val_accuracy"][-1]])
+    np.testing.assert_allclose(by_label["train"].get_ydata(), [SMALL["accuracy"][-1], BIG["accuracy"][-1]])
+    np.testing.assert_allclose(
+        by_label["validation"].get_ydata(), [SMALL["val_accuracy"][-1], BIG["val_accuracy"][-1]]
+    )
     assert [t.get_text() for t in ax.get_xticklabels()] == ["small", "big"]
     # The gap of each run is written on the plot.
     texts = {t.get_text() for t in ax.texts}
@@ -176,8 +188,7 @@ def test_gap_summary_creates_axes_and_plots_final_accuracies():
 
 def test_gap_summary_draws_on_given_axes_with_numeric_x():
     _, ax = plt.subplots()
-    out = plot_gap_summary({"small": SMALL, "big": BIG}, x=[1e3, 1e5], log_x=True, ax=ax,
-                           xlabel="parameters")
+    out = plot_gap_summary({"small": SMALL, "big": BIG}, x=[1e3, 1e5], log_x=True, ax=ax, xlabel="parameters")
     assert out is ax
     assert ax.get_xscale() == "log"
     assert ax.get_xlabel() == "parameters"
@@ -331,8 +342,12 @@ def _data_points(ax: Axes) -> np.ndarray:
                 chunks.append(_densify(coll.get_transform().transform(path.vertices), closed=True))
     points = np.vstack(chunks)
     box = ax.get_window_extent()
-    inside = ((points[:, 0] >= box.x0 - _TOL) & (points[:, 0] <= box.x1 + _TOL)
-              & (points[:, 1] >= box.y0 - _TOL) & (points[:, 1] <= box.y1 + _TOL))
+    inside = (
+        (points[:, 0] >= box.x0 - _TOL)
+        & (points[:, 0] <= box.x1 + _TOL)
+        & (points[:, 1] >= box.y0 - _TOL)
+        & (points[:, 1] <= box.y1 + _TOL)
+    )
     return points[inside]
 
 
@@ -363,8 +378,15 @@ def _texts(fig: Figure) -> Iterator[tuple[str, Text]]:
         for t in [legend.get_title(), *legend.get_texts()]:
             yield "legend", t
     for i, ax in enumerate(fig.axes):
-        for t in (ax.title, ax._left_title, ax._right_title, ax.xaxis.label, ax.yaxis.label,
-                  ax.xaxis.get_offset_text(), ax.yaxis.get_offset_text()):
+        for t in (
+            ax.title,
+            ax._left_title,
+            ax._right_title,
+            ax.xaxis.label,
+            ax.yaxis.label,
+            ax.xaxis.get_offset_text(),
+            ax.yaxis.get_offset_text(),
+        ):
             yield f"axes {i}", t
         for axis in (ax.xaxis, ax.yaxis):
             for which in ("major", "minor"):
@@ -383,8 +405,12 @@ def _overlap(a: Bbox, b: Bbox) -> bool:
 
 
 def _inside(inner: Bbox, outer: Bbox) -> bool:
-    return (inner.x0 >= outer.x0 - _TOL and inner.x1 <= outer.x1 + _TOL
-            and inner.y0 >= outer.y0 - _TOL and inner.y1 <= outer.y1 + _TOL)
+    return (
+        inner.x0 >= outer.x0 - _TOL
+        and inner.x1 <= outer.x1 + _TOL
+        and inner.y0 >= outer.y0 - _TOL
+        and inner.y1 <= outer.y1 + _TOL
+    )
 
 
 def readability_problems(fig: Figure) -> list[str]:
@@ -399,8 +425,11 @@ def readability_problems(fig: Figure) -> list[str]:
     renderer = fig.canvas.get_renderer()
     fig_box = fig.bbox
     problems: list[str] = []
-    texts = [(where, t, t.get_window_extent(renderer)) for where, t in _texts(fig)
-             if t.get_visible() and t.get_text().strip()]
+    texts = [
+        (where, t, t.get_window_extent(renderer))
+        for where, t in _texts(fig)
+        if t.get_visible() and t.get_text().strip()
+    ]
     for where, t, box in texts:
         if not _inside(box, fig_box):
             problems.append(f"{where} {t.get_text()!r} leaves the figure: {box} vs {fig_box}")
@@ -436,8 +465,10 @@ def readability_problems(fig: Figure) -> list[str]:
             for j in range(len(boxes)):
                 for k in range(j + 1, len(boxes)):
                     if _overlap(boxes[j], boxes[k]):
-                        problems.append(f"axes {i}: {name} tick labels {labels[j].get_text()!r} and "
-                                        f"{labels[k].get_text()!r} overlap")
+                        problems.append(
+                            f"axes {i}: {name} tick labels {labels[j].get_text()!r} and "
+                            f"{labels[k].get_text()!r} overlap"
+                        )
     return problems
 
 
@@ -451,15 +482,26 @@ def _as_figure(out: Any) -> Figure:
 
 
 def _result(name: str, val: float, train: float) -> cu.ExperimentResult:
-    return cu.ExperimentResult(name, {"val_accuracy": [val]}, epochs_budget=1, epochs_trained=1,
-                               elapsed_seconds=1.0, train_accuracy=train, val_accuracy=val,
-                               n_params=10, seed=0, batch_size=32, n_train=100)
+    return cu.ExperimentResult(
+        name,
+        {"val_accuracy": [val]},
+        epochs_budget=1,
+        epochs_trained=1,
+        elapsed_seconds=1.0,
+        train_accuracy=train,
+        val_accuracy=val,
+        n_params=10,
+        seed=0,
+        batch_size=32,
+        n_train=100,
+    )
 
 
 def _histories(n_runs: int, epochs: int = 40, seed: int = 0) -> dict[str, dict[str, list[float]]]:
     kinds = ["overfitting", "good fit", "underfitting"]
-    return {f"run {i}": cu.make_learning_curves(kinds[i % 3], epochs=epochs, seed=seed + i)
-            for i in range(n_runs)}
+    return {
+        f"run {i}": cu.make_learning_curves(kinds[i % 3], epochs=epochs, seed=seed + i) for i in range(n_runs)
+    }
 
 
 def _sweep_runs(xs: Sequence[float], seed: int = 0) -> dict[str, dict[str, list[float]]]:
@@ -468,13 +510,17 @@ def _sweep_runs(xs: Sequence[float], seed: int = 0) -> dict[str, dict[str, list[
     for i, x in enumerate(xs):
         train = min(1.0, 0.75 + 0.06 * i)
         val = train - 0.22 + 0.04 * i + 0.01 * rng.random()
-        runs[f"{x:g}"] = {"loss": [1.0, 0.5], "val_loss": [1.1, 0.8],
-                          "accuracy": [0.5, train], "val_accuracy": [0.4, val]}
+        runs[f"{x:g}"] = {
+            "loss": [1.0, 0.5],
+            "val_loss": [1.1, 0.8],
+            "accuracy": [0.5, train],
+            "val_accuracy": [0.4, val],
+        }
     return runs
 
 
 def _valley(x: Any, y: Any) -> Any:
-    return 0.5 * (x ** 2 + 20.0 * y ** 2)
+    return 0.5 * (x**2 + 20.0 * y**2)
 
 
 def _toy_path(lr: float, momentum: float, steps: int = 40) -> np.ndarray:
@@ -489,9 +535,12 @@ def _toy_path(lr: float, momentum: float, steps: int = 40) -> np.ndarray:
 def _moving_statistics() -> dict[str, Any]:
     rng = np.random.default_rng(0)
     data = rng.normal(0, 0.4, 64)
-    return {"before training": cu.MovingStatistics(np.zeros(64), data, np.ones(64), np.ones(64), 1.0, 0.5),
-            "after training": cu.MovingStatistics(0.9 * data + rng.normal(0, 0.02, 64), data,
-                                                  np.ones(64), np.ones(64), 0.11, 0.2)}
+    return {
+        "before training": cu.MovingStatistics(np.zeros(64), data, np.ones(64), np.ones(64), 1.0, 0.5),
+        "after training": cu.MovingStatistics(
+            0.9 * data + rng.normal(0, 0.02, 64), data, np.ones(64), np.ones(64), 0.11, 0.2
+        ),
+    }
 
 
 def _draw_early_stopping() -> Axes:
@@ -506,21 +555,26 @@ def _draw_early_stopping() -> Axes:
 
 def _draw_optimizer_paths() -> Figure:
     fig, axes = plt.subplots(1, 2, figsize=(13, 4.6))  # as lesson 07 draws it: no tight_layout
-    families = {"SGD family": {"SGD": (0.04, 0.0), "momentum": (0.04, 0.7), "Nesterov": (0.04, 0.75)},
-                "adaptive": {"RMSprop": (0.02, 0.5), "Adam": (0.03, 0.8), "AdaBelief": (0.03, 0.85)}}
+    families = {
+        "SGD family": {"SGD": (0.04, 0.0), "momentum": (0.04, 0.7), "Nesterov": (0.04, 0.75)},
+        "adaptive": {"RMSprop": (0.02, 0.5), "Adam": (0.03, 0.8), "AdaBelief": (0.03, 0.85)},
+    }
     colors = cu.run_colors([n for f in families.values() for n in f])
     for ax, (family, members) in zip(axes, families.items()):
-        cu.plot_optimizer_paths({n: _toy_path(*p) for n, p in members.items()}, _valley, ax=ax,
-                                colors=colors, title=family)
+        cu.plot_optimizer_paths(
+            {n: _toy_path(*p) for n, p in members.items()}, _valley, ax=ax, colors=colors, title=family
+        )
     return fig
 
 
 def _draw_schedules() -> Figure:
     steps = np.arange(1, 72)
-    values = {"exponential": 0.03 * 0.75 ** steps,
-              "piecewise constant": np.where(steps < 10, 0.03, np.where(steps < 15, 3e-3, 3e-4)),
-              "cosine + warm-up": np.maximum(0.03 * np.cos(np.minimum(steps, 20) / 20 * np.pi / 2), 1e-9),
-              "1cycle": np.concatenate([np.linspace(1e-3, 0.03, 8), np.linspace(0.03, 1e-7, 63)])}
+    values = {
+        "exponential": 0.03 * 0.75**steps,
+        "piecewise constant": np.where(steps < 10, 0.03, np.where(steps < 15, 3e-3, 3e-4)),
+        "cosine + warm-up": np.maximum(0.03 * np.cos(np.minimum(steps, 20) / 20 * np.pi / 2), 1e-9),
+        "1cycle": np.concatenate([np.linspace(1e-3, 0.03, 8), np.linspace(0.03, 1e-7, 63)]),
+    }
     fig, axes = plt.subplots(1, 2, figsize=(12, 4))  # as lesson 06 draws it: no tight_layout
     cu.plot_schedules(values, steps=steps, ax=axes[0], title="per step")
     cu.plot_schedules(values, steps=steps, ax=axes[1], log_y=True, title="log scale")
@@ -529,8 +583,11 @@ def _draw_schedules() -> Figure:
 
 def _draw_weight_histograms() -> Figure:
     rng = np.random.default_rng(0)
-    trio = {"baseline": rng.uniform(-0.3, 0.3, 3000), "L2": rng.normal(0, 0.1, 3000),
-            "L1": np.concatenate([rng.laplace(0, 0.05, 2000), np.zeros(500), rng.normal(0, 1e-5, 500)])}
+    trio = {
+        "baseline": rng.uniform(-0.3, 0.3, 3000),
+        "L2": rng.normal(0, 0.1, 3000),
+        "L1": np.concatenate([rng.laplace(0, 0.05, 2000), np.zeros(500), rng.normal(0, 1e-5, 500)]),
+    }
     fig, axes = plt.subplots(1, 2, figsize=(12, 4))  # as lesson 02 draws it
     cu.plot_weight_histograms(trio, ax=axes[0], threshold=1e-3, title="kernel weights")
     cu.plot_weight_histograms(trio, ax=axes[1], threshold=1e-3, log_abs=True, title="magnitudes")
@@ -538,8 +595,15 @@ def _draw_weight_histograms() -> Figure:
     return fig
 
 
-_LONG_NAMES = ["baseline", "dropout + Adam", "L2 + batch norm", "early stop + schedule",
-               "custom opt + batch norm", "everything", "combined"]
+_LONG_NAMES = [
+    "baseline",
+    "dropout + Adam",
+    "L2 + batch norm",
+    "early stop + schedule",
+    "custom opt + batch norm",
+    "everything",
+    "combined",
+]
 
 #: name -> function drawing one lesson-like figure (what it returns: an Axes or a Figure).
 FIGURES: dict[str, Callable[[], Any]] = {
@@ -548,64 +612,119 @@ FIGURES: dict[str, Callable[[], Any]] = {
     "history, mystery runs (lesson 01)": lambda: plot_history(cu.make_mystery_runs(seed=0)),
     "history, mystery runs + baseline (lesson 09)": lambda: plot_history(
         {**cu.make_mystery_runs(seed=9), "baseline": _histories(1, epochs=50, seed=3)["run 0"]},
-        suptitle="Which is which?"),
-    "history, one run, log loss": lambda: plot_history(_histories(1, epochs=100)["run 0"], log_loss=True,
-                                                       suptitle="Over-sized MLP"),
+        suptitle="Which is which?",
+    ),
+    "history, one run, log loss": lambda: plot_history(
+        _histories(1, epochs=100)["run 0"], log_loss=True, suptitle="Over-sized MLP"
+    ),
     "gap_summary, capacity (log)": lambda: plot_gap_summary(
-        _sweep_runs([1210, 4810, 19210, 301066]), x=[1210, 4810, 19210, 301066], log_x=True,
-        xlabel="number of parameters (log scale)"),
+        _sweep_runs([1210, 4810, 19210, 301066]),
+        x=[1210, 4810, 19210, 301066],
+        log_x=True,
+        xlabel="number of parameters (log scale)",
+    ),
     "gap_summary, data sizes (log)": lambda: plot_gap_summary(
-        _sweep_runs([75, 150, 600]), x=[75, 150, 600], log_x=True, xlabel="training images (log scale)"),
+        _sweep_runs([75, 150, 600]), x=[75, 150, 600], log_x=True, xlabel="training images (log scale)"
+    ),
     "gap_summary, regularizers": lambda: plot_gap_summary(
-        dict(zip(["baseline", "L2", "L1", "elastic net", "max-norm", "AdamW"],
-                 _sweep_runs(range(6)).values())), xlabel="regularizer"),
+        dict(
+            zip(["baseline", "L2", "L1", "elastic net", "max-norm", "AdamW"], _sweep_runs(range(6)).values())
+        ),
+        xlabel="regularizer",
+    ),
     "gap_summary, dropout rates (lesson 09)": lambda: plot_gap_summary(
-        _sweep_runs([0.0, 0.5]), x=[0.0, 0.5], xlabel="dropout rate", title="Dropout-rate sweep"),
+        _sweep_runs([0.0, 0.5]), x=[0.0, 0.5], xlabel="dropout rate", title="Dropout-rate sweep"
+    ),
     "rate_sweep": lambda: cu.plot_rate_sweep(
-        [0.0, 0.1, 0.2, 0.3, 0.5, 0.7], [0.80, 0.84, 0.86, 0.85, 0.83, 0.78],
-        train_accuracy=[1.0, 0.99, 0.97, 0.94, 0.9, 0.82], val_std_error=0.02),
+        [0.0, 0.1, 0.2, 0.3, 0.5, 0.7],
+        [0.80, 0.84, 0.86, 0.85, 0.83, 0.78],
+        train_accuracy=[1.0, 0.99, 0.97, 0.94, 0.9, 0.82],
+        val_std_error=0.02,
+    ),
     "uncertainty_histograms": lambda: cu.plot_uncertainty_histograms(
-        {"validation digits": np.random.default_rng(0).gamma(2, 0.015, 360),
-         "inverted digits": np.random.default_rng(1).gamma(3, 0.035, 360),
-         "uniform noise": np.random.default_rng(2).gamma(4, 0.015, 360)}),
+        {
+            "validation digits": np.random.default_rng(0).gamma(2, 0.015, 360),
+            "inverted digits": np.random.default_rng(1).gamma(3, 0.035, 360),
+            "uniform noise": np.random.default_rng(2).gamma(4, 0.015, 360),
+        }
+    ),
     "feature_map_dropout": lambda: cu.plot_feature_map_dropout(
-        {"feature map": np.random.default_rng(0).random((2, 6, 6, 8)),
-         "SpatialDropout2D": np.random.default_rng(1).random((2, 6, 6, 8))}),
+        {
+            "feature map": np.random.default_rng(0).random((2, 6, 6, 8)),
+            "SpatialDropout2D": np.random.default_rng(1).random((2, 6, 6, 8)),
+        }
+    ),
     "early_stopping (lesson 05)": _draw_early_stopping,
     "selection_bias (lesson 05)": lambda: cu.plot_selection_bias(
-        np.linspace(0.05, 0.225, 8), np.random.default_rng(0).uniform(0.05, 0.2, 8),
+        np.linspace(0.05, 0.225, 8),
+        np.random.default_rng(0).uniform(0.05, 0.2, 8),
         selection_label="accuracy on the selection split (40 images)",
-        holdout_label="accuracy on the untouched hold-out (360 images)"),
+        holdout_label="accuracy on the untouched hold-out (360 images)",
+    ),
     "epochs_to_target": lambda: cu.plot_epochs_to_target(
-        {"plain": {"loss": list(2.3 * 0.9 ** np.arange(40))},
-         "batch_norm": {"loss": list(2.0 * 0.8 ** np.arange(40))}}, 0.1),
+        {
+            "plain": {"loss": list(2.3 * 0.9 ** np.arange(40))},
+            "batch_norm": {"loss": list(2.0 * 0.8 ** np.arange(40))},
+        },
+        0.1,
+    ),
     "moving_statistics": lambda: cu.plot_moving_statistics(_moving_statistics()),
     "unit_distributions": lambda: cu.plot_unit_distributions(
-        {"Dense output, before batch norm":
-             np.random.default_rng(0).normal([0.04, 0.16, 0.35, -0.33], 0.3, (300, 4)),
-         "after batch norm (training mode)": np.random.default_rng(1).normal(0, 1, (300, 4))}, units=4),
+        {
+            "Dense output, before batch norm": np.random.default_rng(0).normal(
+                [0.04, 0.16, 0.35, -0.33], 0.3, (300, 4)
+            ),
+            "after batch norm (training mode)": np.random.default_rng(1).normal(0, 1, (300, 4)),
+        },
+        units=4,
+    ),
     "optimizer_comparison, seven runs": lambda: cu.plot_optimizer_comparison(
-        {n: {"loss": list(2.3 * (0.9 - 0.02 * i) ** np.arange(30)),
-             "val_accuracy": list(0.95 - 0.8 * (0.85 - 0.01 * i) ** np.arange(30))}
-         for i, n in enumerate(["SGD", "momentum", "Nesterov", "RMSprop", "Adam", "AdamW", "Nadam"])},
-        title="Seven optimizers"),
+        {
+            n: {
+                "loss": list(2.3 * (0.9 - 0.02 * i) ** np.arange(30)),
+                "val_accuracy": list(0.95 - 0.8 * (0.85 - 0.01 * i) ** np.arange(30)),
+            }
+            for i, n in enumerate(["SGD", "momentum", "Nesterov", "RMSprop", "Adam", "AdamW", "Nadam"])
+        },
+        title="Seven optimizers",
+    ),
     "optimizer_paths, two panels (lesson 07)": _draw_optimizer_paths,
     "schedules, two panels (lesson 06)": _draw_schedules,
     "lr_range_test": lambda: cu.plot_lr_range_test(
-        np.logspace(-5, 0, 60), 2.4 - 0.6 * np.exp(-(np.log10(np.logspace(-5, 0, 60)) + 1.7) ** 2)
-        + np.where(np.logspace(-5, 0, 60) > 0.05, 20 * np.logspace(-5, 0, 60), 0), suggestion=1.3e-2),
+        np.logspace(-5, 0, 60),
+        2.4
+        - 0.6 * np.exp(-((np.log10(np.logspace(-5, 0, 60)) + 1.7) ** 2))
+        + np.where(np.logspace(-5, 0, 60) > 0.05, 20 * np.logspace(-5, 0, 60), 0),
+        suggestion=1.3e-2,
+    ),
     "weight_histograms, two panels (lesson 02)": _draw_weight_histograms,
     "column_norms": lambda: cu.plot_column_norms(
-        {"baseline": np.random.default_rng(0).normal(0, 0.05, (400, 64)),
-         "max-norm": np.random.default_rng(1).normal(0, 0.045, (400, 64))}, max_value=1.0),
+        {
+            "baseline": np.random.default_rng(0).normal(0, 0.05, (400, 64)),
+            "max-norm": np.random.default_rng(1).normal(0, 0.045, (400, 64)),
+        },
+        max_value=1.0,
+    ),
     "results_bars (lesson 08)": lambda: cu.plot_results_bars(
-        [_result(n, v, t) for n, v, t in zip(_LONG_NAMES, [0.792, 0.539, 0.628, 0.672, 0.617, 0.558, 0.339],
-                                             [0.707, 0.52, 0.687, 0.606, 0.70, 0.54, 1.0])],
-        baseline="baseline"),
+        [
+            _result(n, v, t)
+            for n, v, t in zip(
+                _LONG_NAMES,
+                [0.792, 0.539, 0.628, 0.672, 0.617, 0.558, 0.339],
+                [0.707, 0.52, 0.687, 0.606, 0.70, 0.54, 1.0],
+            )
+        ],
+        baseline="baseline",
+    ),
     "sweep_heatmap": lambda: cu.plot_sweep_heatmap(
-        [[0.80, 0.82, 0.79], [0.85, 0.81, 0.83], [0.78, 0.8, 0.77]], [0.2, 0.35, 0.5], [1e-5, 1e-4, 1e-3]),
-    "examples": lambda: plot_examples(np.random.default_rng(0).random((12, 8, 8, 1)),
-                                      np.arange(12) % 10, [f"class {i}" for i in range(10)], n=12),
+        [[0.80, 0.82, 0.79], [0.85, 0.81, 0.83], [0.78, 0.8, 0.77]], [0.2, 0.35, 0.5], [1e-5, 1e-4, 1e-3]
+    ),
+    "examples": lambda: plot_examples(
+        np.random.default_rng(0).random((12, 8, 8, 1)),
+        np.arange(12) % 10,
+        [f"class {i}" for i in range(10)],
+        n=12,
+    ),
 }
 
 
@@ -631,10 +750,13 @@ def test_every_legend_drawing_helper_is_checked():
     assert drawn - covered == set()
 
 
-@pytest.mark.parametrize("sizes,expected", [
-    ([75, 150, 600], ["75", "150", "600"]),
-    ([1210, 4810, 19210, 301066], ["1,210", "4,810", "19,210", "301,066"]),
-])
+@pytest.mark.parametrize(
+    "sizes,expected",
+    [
+        ([75, 150, 600], ["75", "150", "600"]),
+        ([1210, 4810, 19210, 301066], ["1,210", "4,810", "19,210", "301,066"]),
+    ],
+)
 def test_log_size_axis_shows_the_sizes_used(sizes, expected, style):
     ax = plot_gap_summary(_sweep_runs(sizes), x=sizes, log_x=True, xlabel="training images")
     ax.figure.canvas.draw()
@@ -659,9 +781,15 @@ def test_epoch_axes_have_whole_epochs():
 
 
 def test_log_loss_axes_read_as_plain_numbers():
-    fig = plot_history({"loss": [2.3, 1.6, 1.2, 1.0], "val_loss": [1.9, 1.4, 1.1, 0.99],
-                        "accuracy": [0.3, 0.8, 0.85, 0.9], "val_accuracy": [0.8, 0.8, 0.85, 0.87]},
-                       log_loss=True)
+    fig = plot_history(
+        {
+            "loss": [2.3, 1.6, 1.2, 1.0],
+            "val_loss": [1.9, 1.4, 1.1, 0.99],
+            "accuracy": [0.3, 0.8, 0.85, 0.9],
+            "val_accuracy": [0.8, 0.8, 0.85, 0.87],
+        },
+        log_loss=True,
+    )
     fig.canvas.draw()
     loss_ax = fig.axes[0]
     assert loss_ax.get_yscale() == "log" and fig.axes[1].get_yscale() == "linear"

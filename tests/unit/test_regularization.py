@@ -23,13 +23,21 @@ from course_utils import (
 
 
 def _model(regularizer=None, constraint=None, init="glorot_uniform"):
-    return keras.Sequential([
-        keras.Input((4,)),
-        keras.layers.Dense(3, kernel_initializer=init, bias_initializer="ones",
-                           kernel_regularizer=regularizer, kernel_constraint=constraint,
-                           name="hidden"),
-        keras.layers.Dense(2, kernel_initializer=init, name="out"),
-    ], name="tiny")
+    return keras.Sequential(
+        [
+            keras.Input((4,)),
+            keras.layers.Dense(
+                3,
+                kernel_initializer=init,
+                bias_initializer="ones",
+                kernel_regularizer=regularizer,
+                kernel_constraint=constraint,
+                name="hidden",
+            ),
+            keras.layers.Dense(2, kernel_initializer=init, name="out"),
+        ],
+        name="tiny",
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -65,10 +73,13 @@ def test_kernel_weights_finds_conv_kernels():
     assert kernels["conv_1"].shape == (3, 3, 1, 4)
 
 
-@pytest.mark.parametrize("bad,match", [
-    (np.zeros((3, 3)), "must be a Keras model"),
-    ("model", "must be a Keras model"),
-])
+@pytest.mark.parametrize(
+    "bad,match",
+    [
+        (np.zeros((3, 3)), "must be a Keras model"),
+        ("model", "must be a Keras model"),
+    ],
+)
 def test_kernel_weights_rejects_non_models(bad, match):
     with pytest.raises(ValueError, match=match):
         kernel_weights(bad)
@@ -147,12 +158,15 @@ def test_kernel_column_norms_of_conv_kernels_per_filter():
     np.testing.assert_allclose(kernel_column_norms(kernel, axis=(0, 1, 2)), np.full(5, np.sqrt(18.0)))
 
 
-@pytest.mark.parametrize("kernel,axis,match", [
-    (np.ones(4), 0, "at least 2 dimensions"),
-    (np.ones((2, 3)), 2, "axis=2"),
-    (np.ones((2, 3)), (), r"axis=\(\)"),
-    (np.ones((2, 3)), True, "axis=True"),
-])
+@pytest.mark.parametrize(
+    "kernel,axis,match",
+    [
+        (np.ones(4), 0, "at least 2 dimensions"),
+        (np.ones((2, 3)), 2, "axis=2"),
+        (np.ones((2, 3)), (), r"axis=\(\)"),
+        (np.ones((2, 3)), True, "axis=True"),
+    ],
+)
 def test_kernel_column_norms_validates(kernel, axis, match):
     with pytest.raises(ValueError, match=match):
         kernel_column_norms(kernel, axis=axis)
@@ -163,11 +177,14 @@ def test_kernel_column_norms_validates(kernel, axis, match):
 # ---------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("regularizer,expected", [
-    (keras.regularizers.L2(0.1), lambda w: 0.1 * np.sum(w ** 2)),
-    (keras.regularizers.L1(0.01), lambda w: 0.01 * np.sum(np.abs(w))),
-    (keras.regularizers.L1L2(l1=0.01, l2=0.1), lambda w: 0.01 * np.sum(np.abs(w)) + 0.1 * np.sum(w ** 2)),
-])
+@pytest.mark.parametrize(
+    "regularizer,expected",
+    [
+        (keras.regularizers.L2(0.1), lambda w: 0.1 * np.sum(w**2)),
+        (keras.regularizers.L1(0.01), lambda w: 0.01 * np.sum(np.abs(w))),
+        (keras.regularizers.L1L2(l1=0.01, l2=0.1), lambda w: 0.01 * np.sum(np.abs(w)) + 0.1 * np.sum(w**2)),
+    ],
+)
 def test_regularization_penalty_is_what_keras_adds(regularizer, expected):
     model = _model(regularizer=regularizer)
     w = model.get_layer("hidden").kernel.numpy().astype(np.float64)
@@ -192,8 +209,15 @@ def test_weight_statistics_summarizes_a_model():
     assert stats.near_zero == 0.0 and stats.max_abs == 1.0
     assert stats.max_column_norm == pytest.approx(2.0)  # 4 incoming weights of 1 per hidden unit
     assert stats.penalty == pytest.approx(0.5 * 12)
-    assert set(stats.as_dict()) == {"n_weights", "norm", "near_zero", "threshold", "max_abs",
-                                    "max_column_norm", "penalty"}
+    assert set(stats.as_dict()) == {
+        "n_weights",
+        "norm",
+        "near_zero",
+        "threshold",
+        "max_abs",
+        "max_column_norm",
+        "penalty",
+    }
 
 
 def test_weight_statistics_validates_threshold():
@@ -222,17 +246,20 @@ def test_weight_histograms_log_abs_view_counts_every_weight_once():
     ax = plot_weight_histograms({"w": w}, ax=right, log_abs=True, threshold=1e-3, bins=10)
     assert ax is right and ax.get_xlabel() == "log10 |w|"
     # a step outline visits (x0, 0), (x0, n0), (x1, n0), (x1, n1), ...: n_i = vertex 2i+1
-    counts = ax.patches[0].get_path().vertices[1:2 * 10:2, 1]
+    counts = ax.patches[0].get_path().vertices[1 : 2 * 10 : 2, 1]
     assert counts.sum() == len(w)  # the exact zero is drawn too (leftmost bin)
     assert counts[0] >= 1
     assert not left.patches
 
 
-@pytest.mark.parametrize("kwargs,match", [
-    ({"threshold": -1e-3}, "threshold=-0.001"),
-    ({"threshold": 0}, "threshold=0"),
-    ({"bins": 1}, "bins=1"),
-])
+@pytest.mark.parametrize(
+    "kwargs,match",
+    [
+        ({"threshold": -1e-3}, "threshold=-0.001"),
+        ({"threshold": 0}, "threshold=0"),
+        ({"bins": 1}, "bins=1"),
+    ],
+)
 def test_weight_histograms_validate(kwargs, match):
     with pytest.raises(ValueError, match=match):
         plot_weight_histograms({"w": np.ones(3)}, **kwargs)

@@ -40,8 +40,9 @@ def _steps(workflow: dict) -> list[tuple[str, dict]]:
 
 def _commands(step: dict) -> list[str]:
     """The shell commands of a `run:` step, one per non-empty, non-comment line."""
-    return [ln.strip() for ln in step.get("run", "").splitlines()
-            if ln.strip() and not ln.strip().startswith("#")]
+    return [
+        ln.strip() for ln in step.get("run", "").splitlines() if ln.strip() and not ln.strip().startswith("#")
+    ]
 
 
 def _ci_run_test_command() -> str:
@@ -58,7 +59,10 @@ def test_there_are_a_cpu_and_a_gpu_workflow():
 def test_workflow_matches_githubs_schema(path: Path):
     proc = subprocess.run(
         [sys.executable, "-m", "check_jsonschema", "--builtin-schema", "vendor.github-workflows", str(path)],
-        capture_output=True, text=True, timeout=120)
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
 
@@ -78,8 +82,11 @@ def test_cpu_workflow_runs_on_every_push_and_pull_request():
 def test_cpu_workflow_calls_the_same_command_as_ci_run():
     workflow = _load(REPO / ".github" / "workflows" / "ci.yml")
     runs = [(job, cmd) for job, step in _steps(workflow) for cmd in _commands(step)]
-    same = [(job, cmd) for job, cmd in runs
-            if shlex.split(cmd) in (["bash", ".ci/run"], shlex.split(_ci_run_test_command()))]
+    same = [
+        (job, cmd)
+        for job, cmd in runs
+        if shlex.split(cmd) in (["bash", ".ci/run"], shlex.split(_ci_run_test_command()))
+    ]
     assert same, f"no step of ci.yml runs `bash .ci/run` or `{_ci_run_test_command()}`: {runs}"
     job = workflow["jobs"][same[0][0]]
     # ... with CI=true (under it a skipped browser stage fails, as in the project's own CI), on the
@@ -100,8 +107,11 @@ def test_cpu_workflow_covers_every_supported_python():
 
 def test_cpu_workflow_uploads_the_executed_notebooks_and_html():
     workflow = _load(REPO / ".github" / "workflows" / "ci.yml")
-    uploads = [step for _, step in _steps(workflow) if str(step.get("uses", "")).startswith(
-        "actions/upload-artifact@")]
+    uploads = [
+        step
+        for _, step in _steps(workflow)
+        if str(step.get("uses", "")).startswith("actions/upload-artifact@")
+    ]
     executed = [step for step in uploads if "build/executed/" in str(step["with"]["path"])]
     assert executed and "build/html/" in str(executed[0]["with"]["path"])
     assert executed[0].get("if") == "always()"  # also when a test failed: what did the lesson print?
@@ -144,8 +154,15 @@ def test_license_is_mit_as_pyproject_says():
 
 def test_contributing_has_the_add_a_lesson_checklist():
     section = CONTRIBUTING.split("## Add a lesson", 1)[1].split("\n## ", 1)[0]
-    for item in ("solutions/", "quick_parameters", "tools/sync_notebooks.py", "claim", "test_learner_view",
-                 "Hygiene", "site"):
+    for item in (
+        "solutions/",
+        "quick_parameters",
+        "tools/sync_notebooks.py",
+        "claim",
+        "test_learner_view",
+        "Hygiene",
+        "site",
+    ):
         assert item in section, item
 
 
@@ -158,8 +175,11 @@ PRE_COMMIT = yaml.safe_load((REPO / ".pre-commit-config.yaml").read_text())
 
 def _pins() -> dict[str, str]:
     extras = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["optional-dependencies"]
-    return {name.split("[")[0].lower(): version
-            for reqs in extras.values() for name, version in (req.split("==") for req in reqs)}
+    return {
+        name.split("[")[0].lower(): version
+        for reqs in extras.values()
+        for name, version in (req.split("==") for req in reqs)
+    }
 
 
 def _hook_repo(name: str) -> dict:
@@ -191,15 +211,21 @@ def test_nbstripout_leaves_the_committed_notebooks_unchanged(tmp_path):
         copy.parent.mkdir(exist_ok=True)
         copy.write_bytes(path.read_bytes())
         copies.append(copy)
-    proc = subprocess.run([sys.executable, "-m", "nbstripout", *hook["args"], *map(str, copies)],
-                          capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "-m", "nbstripout", *hook["args"], *map(str, copies)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert proc.returncode == 0, proc.stderr
-    changed = [str(p.relative_to(REPO)) for p, c in zip(notebooks, copies)
-               if c.read_bytes() != p.read_bytes()]
+    changed = [
+        str(p.relative_to(REPO)) for p, c in zip(notebooks, copies) if c.read_bytes() != p.read_bytes()
+    ]
     assert changed == []
 
 
 # ---- Binder ------------------------------------------------------------------------------------
+
 
 def test_binder_environment_provides_the_root_environments_python_and_pip():
     binder = yaml.safe_load((REPO / "binder" / "environment.yml").read_text())

@@ -24,8 +24,7 @@ def _strict_json(path):
 
 
 def test_record_writes_the_file_each_time(tmp_path):
-    rec = LessonRecorder("01_overfitting", parameters={"EPOCHS": 30, "DATASET": "digits"},
-                         out_dir=tmp_path)
+    rec = LessonRecorder("01_overfitting", parameters={"EPOCHS": 30, "DATASET": "digits"}, out_dir=tmp_path)
     path = tmp_path / "01_overfitting.results.json"
     assert rec.path == path
     assert not path.exists()  # nothing until the first record
@@ -167,6 +166,7 @@ def test_load_results_missing_file(tmp_path):
 
 # --- claims, tables and comparisons over seeds ---------------------------------------------------
 
+
 def test_claim_is_printed_recorded_and_replaced_by_id(tmp_path, capsys):
     from course_utils.results import LessonRecorder, load_results
 
@@ -180,7 +180,8 @@ def test_claim_is_printed_recorded_and_replaced_by_id(tmp_path, capsys):
     claims = load_results(tmp_path / "demo.results.json")["claims"]
     assert claims == [
         {"id": "gap", "statement": "The gap narrows.", "holds": False, "evidence": "gap 0.25 vs 0.20"},
-        {"id": "floor", "statement": "The floor is lower.", "holds": False, "evidence": "0.3 vs 0.2"}]
+        {"id": "floor", "statement": "The floor is lower.", "holds": False, "evidence": "0.3 vs 0.2"},
+    ]
 
 
 @pytest.mark.parametrize("id_, statement", [("", "x"), ("x", "")])
@@ -194,8 +195,10 @@ def test_claim_needs_an_id_and_a_statement(id_, statement):
 def test_table_prints_aligned_rows_records_and_returns_them(tmp_path, capsys):
     from course_utils.results import LessonRecorder, load_results
 
-    rows = {"baseline": {"val_accuracy": 0.91234, "epochs": 60, "early": False},
-            "dropout 0.5": {"val_accuracy": 0.93, "epochs": 1200, "early": True, "lr": 1e-5}}
+    rows = {
+        "baseline": {"val_accuracy": 0.91234, "epochs": 60, "early": False},
+        "dropout 0.5": {"val_accuracy": 0.93, "epochs": 1200, "early": True, "lr": 1e-5},
+    }
     rec = LessonRecorder("demo", out_dir=tmp_path)
     assert rec.table("runs", rows, title="after training") is rows
     lines = capsys.readouterr().out.splitlines()
@@ -221,8 +224,9 @@ def test_compare_over_seeds_names_a_winner_only_beyond_two_standard_errors():
     assert "over 3 seeds" in str(clear) and "dropout is better" in str(clear)
     noisy = compare_over_seeds([0.90, 0.85, 0.93], [0.88, 0.89, 0.88])
     assert not noisy.clear and noisy.winner is None and noisy.verdict() == "no measurable difference"
-    loss = compare_over_seeds([0.10, 0.11, 0.12], [0.20, 0.22, 0.21], names=("cosine", "constant"),
-                              higher_is_better=False)
+    loss = compare_over_seeds(
+        [0.10, 0.11, 0.12], [0.20, 0.22, 0.21], names=("cosine", "constant"), higher_is_better=False
+    )
     assert loss.winner == "cosine"
     two_seeds = compare_over_seeds([1.0, 1.0], [0.0, 0.0])  # a difference, but only two seeds
     assert not two_seeds.clear and two_seeds.as_dict()["winner"] is None

@@ -69,19 +69,22 @@ def test_one_cycle_accepts_tensor_steps_and_vectors():
     np.testing.assert_allclose(v, one_cycle_numpy(np.arange(11), 0.1, 10, 3), rtol=1e-5)
 
 
-@pytest.mark.parametrize("kwargs,message", [
-    (dict(max_learning_rate=-0.1, total_steps=10), "max_learning_rate=-0.1"),
-    (dict(max_learning_rate=0.0, total_steps=10), "max_learning_rate=0.0"),
-    (dict(max_learning_rate=float("nan"), total_steps=10), "max_learning_rate=nan"),
-    (dict(max_learning_rate=0.1, total_steps=0), "total_steps=0"),
-    (dict(max_learning_rate=0.1, total_steps=10.5), "total_steps=10.5"),
-    (dict(max_learning_rate=0.1, total_steps=10, warmup_steps=10), "warmup_steps=10"),
-    (dict(max_learning_rate=0.1, total_steps=10, warmup_steps=20), "shorter than `total_steps`"),
-    (dict(max_learning_rate=0.1, total_steps=10, warmup_steps=-1), "warmup_steps=-1"),
-    (dict(max_learning_rate=0.1, total_steps=10, initial_divisor=0.5), "initial_divisor=0.5"),
-    (dict(max_learning_rate=0.1, total_steps=10, final_divisor=0), "final_divisor=0"),
-    (dict(max_learning_rate=0.1, total_steps=10, annealing="cos"), "annealing='cos'"),
-])
+@pytest.mark.parametrize(
+    "kwargs,message",
+    [
+        (dict(max_learning_rate=-0.1, total_steps=10), "max_learning_rate=-0.1"),
+        (dict(max_learning_rate=0.0, total_steps=10), "max_learning_rate=0.0"),
+        (dict(max_learning_rate=float("nan"), total_steps=10), "max_learning_rate=nan"),
+        (dict(max_learning_rate=0.1, total_steps=0), "total_steps=0"),
+        (dict(max_learning_rate=0.1, total_steps=10.5), "total_steps=10.5"),
+        (dict(max_learning_rate=0.1, total_steps=10, warmup_steps=10), "warmup_steps=10"),
+        (dict(max_learning_rate=0.1, total_steps=10, warmup_steps=20), "shorter than `total_steps`"),
+        (dict(max_learning_rate=0.1, total_steps=10, warmup_steps=-1), "warmup_steps=-1"),
+        (dict(max_learning_rate=0.1, total_steps=10, initial_divisor=0.5), "initial_divisor=0.5"),
+        (dict(max_learning_rate=0.1, total_steps=10, final_divisor=0), "final_divisor=0"),
+        (dict(max_learning_rate=0.1, total_steps=10, annealing="cos"), "annealing='cos'"),
+    ],
+)
 def test_one_cycle_rejects_bad_arguments(kwargs, message):
     with pytest.raises(ValueError, match=message.replace("[", r"\[").replace("(", r"\(")):
         OneCycleSchedule(**kwargs)
@@ -114,10 +117,10 @@ def _tiny_fit(learning_rate, callbacks, epochs=3, n=40, batch_size=10):
     x = np.random.default_rng(0).normal(size=(n, 4)).astype("float32")
     y = (x[:, 0] > 0).astype("int64")
     model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(2, activation="softmax")])
-    model.compile(optimizer=keras.optimizers.SGD(learning_rate=learning_rate),
-                  loss="sparse_categorical_crossentropy")
-    model.fit(x, y, batch_size=batch_size, epochs=epochs, verbose=0, shuffle=False,
-              callbacks=callbacks)
+    model.compile(
+        optimizer=keras.optimizers.SGD(learning_rate=learning_rate), loss="sparse_categorical_crossentropy"
+    )
+    model.fit(x, y, batch_size=batch_size, epochs=epochs, verbose=0, shuffle=False, callbacks=callbacks)
     return model
 
 
@@ -164,18 +167,22 @@ def test_schedule_values_on_keras_schedules_and_functions():
     np.testing.assert_allclose(schedule_values(pw, [0, 10, 11, 20, 21]), [1, 1, 0.5, 0.5, 0.1], rtol=1e-6)
     cos = keras.optimizers.schedules.CosineDecay(0.0, decay_steps=10, warmup_target=1.0, warmup_steps=5)
     np.testing.assert_allclose(schedule_values(cos, [0, 5, 10, 15]), [0, 1, 0.5, 0], atol=1e-6)
-    np.testing.assert_allclose(schedule_values(lambda e: 0.1 * 0.5 ** (e // 2), range(5)),
-                               [0.1, 0.1, 0.05, 0.05, 0.025])
+    np.testing.assert_allclose(
+        schedule_values(lambda e: 0.1 * 0.5 ** (e // 2), range(5)), [0.1, 0.1, 0.05, 0.05, 0.025]
+    )
 
 
-@pytest.mark.parametrize("schedule,steps,message", [
-    (0.1, [0], "schedule"),
-    (lambda s: 0.1, [], "non-empty"),
-    (lambda s: 0.1, [-1, 2], "non-negative integers"),
-    (lambda s: 0.1, [0.5], "non-negative integers"),
-    (lambda s: "fast", [0], "expected a number"),
-    (lambda s: math.inf, [3], "step 3"),
-])
+@pytest.mark.parametrize(
+    "schedule,steps,message",
+    [
+        (0.1, [0], "schedule"),
+        (lambda s: 0.1, [], "non-empty"),
+        (lambda s: 0.1, [-1, 2], "non-negative integers"),
+        (lambda s: 0.1, [0.5], "non-negative integers"),
+        (lambda s: "fast", [0], "expected a number"),
+        (lambda s: math.inf, [3], "step 3"),
+    ],
+)
 def test_schedule_values_rejects_bad_input(schedule, steps, message):
     with pytest.raises(ValueError, match=message):
         schedule_values(schedule, steps)
@@ -216,10 +223,13 @@ def test_suggest_learning_rate_ignores_a_diverged_tail():
     assert np.isfinite(suggest_learning_rate(lrs, losses, beta=0.0))
 
 
-@pytest.mark.parametrize("kwargs,message", [
-    (dict(method="valley"), "method='valley'"),
-    (dict(skip_start=-1), "skip_start=-1"),
-])
+@pytest.mark.parametrize(
+    "kwargs,message",
+    [
+        (dict(method="valley"), "method='valley'"),
+        (dict(skip_start=-1), "skip_start=-1"),
+    ],
+)
 def test_suggest_learning_rate_rejects_bad_arguments(kwargs, message):
     lrs, losses = _synthetic_curve()
     with pytest.raises(ValueError, match=message):
@@ -269,9 +279,12 @@ def test_lr_range_test_rejects_a_schedule_optimizer_and_uncompiled_models():
     model = cu.build_mlp(data.input_shape, data.num_classes, (8,), seed=0)
     with pytest.raises(ValueError, match="not compiled"):
         lr_range_test(model, data, num_steps=10)
-    model.compile(optimizer=keras.optimizers.SGD(
-        learning_rate=keras.optimizers.schedules.ExponentialDecay(0.1, 10, 0.5)),
-        loss="sparse_categorical_crossentropy")
+    model.compile(
+        optimizer=keras.optimizers.SGD(
+            learning_rate=keras.optimizers.schedules.ExponentialDecay(0.1, 10, 0.5)
+        ),
+        loss="sparse_categorical_crossentropy",
+    )
     with pytest.raises(ValueError, match="float learning_rate"):
         lr_range_test(model, data, num_steps=10)
     with pytest.raises(ValueError, match="method='best'"):
@@ -282,8 +295,10 @@ def test_lr_range_test_rejects_a_schedule_optimizer_and_uncompiled_models():
 
 
 def test_plot_schedules_draws_one_line_per_schedule():
-    s = {"one-cycle": OneCycleSchedule(0.1, 50, 10),
-         "exponential": keras.optimizers.schedules.ExponentialDecay(0.1, 10, 0.5)}
+    s = {
+        "one-cycle": OneCycleSchedule(0.1, 50, 10),
+        "exponential": keras.optimizers.schedules.ExponentialDecay(0.1, 10, 0.5),
+    }
     ax = cu.plot_schedules(s, steps=np.arange(60))
     assert isinstance(ax, Axes)
     assert [ln.get_label() for ln in ax.lines] == ["one-cycle", "exponential"]

@@ -46,14 +46,24 @@ def _png() -> str:
 
 def _lesson(stem: str, title: str, prev: str | None, nxt: str | None) -> nbformat.NotebookNode:
     nb = nbformat.v4.new_notebook()
-    links = " · ".join(x for x in (f"[Previous]({prev}.ipynb)" if prev else "[Course overview](../README.md)",
-                                   f"[Next]({nxt}.ipynb)" if nxt else "") if x)
+    links = " · ".join(
+        x
+        for x in (
+            f"[Previous]({prev}.ipynb)" if prev else "[Course overview](../README.md)",
+            f"[Next]({nxt}.ipynb)" if nxt else "",
+        )
+        if x
+    )
     nb.cells = [
         nbformat.v4.new_markdown_cell(f"# {title}\n\nThe penalty is $\\lambda \\sum_i w_i^2$."),
-        nbformat.v4.new_code_cell("cu.plot_history(history)", outputs=[
-            nbformat.v4.new_output("stream", name="stdout", text="validation accuracy 0.91\n"),
-            nbformat.v4.new_output("display_data", data={"image/png": _png(), "text/plain": "<Figure>"}),
-        ], execution_count=1),
+        nbformat.v4.new_code_cell(
+            "cu.plot_history(history)",
+            outputs=[
+                nbformat.v4.new_output("stream", name="stdout", text="validation accuracy 0.91\n"),
+                nbformat.v4.new_output("display_data", data={"image/png": _png(), "text/plain": "<Figure>"}),
+            ],
+            execution_count=1,
+        ),
         nbformat.v4.new_markdown_cell(links),
     ]
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
@@ -99,17 +109,32 @@ def site(tmp_path_factory) -> Path:
         nb = _lesson(stem, f"Lesson {i + 1}", prev, nxt)
         nbformat.write(nb, executed / f"{stem}.ipynb")
     readme = root / "README.md"
-    readme.write_text("# The course\n\n| # | Notebook |\n|---|---|\n"
-                      "| 01 | [First](notebooks/01_first.ipynb) |\n"
-                      "| 02 | [Second](notebooks/02_second.ipynb) |\n")
+    readme.write_text(
+        "# The course\n\n| # | Notebook |\n|---|---|\n"
+        "| 01 | [First](notebooks/01_first.ipynb) |\n"
+        "| 02 | [Second](notebooks/02_second.ipynb) |\n"
+    )
     out = root / "site"
     guard = root / "no_network"
     guard.mkdir()
     (guard / "sitecustomize.py").write_text(NO_NETWORK)
     pythonpath = os.pathsep.join(p for p in (str(guard), os.environ.get("PYTHONPATH", "")) if p)
-    proc = subprocess.run([sys.executable, str(REPO / "tools" / "build_site.py"), "--executed", str(executed),
-                           "--out", str(out), "--readme", str(readme)], capture_output=True, text=True,
-                          timeout=600, env={**os.environ, "PYTHONPATH": pythonpath})
+    proc = subprocess.run(
+        [
+            sys.executable,
+            str(REPO / "tools" / "build_site.py"),
+            "--executed",
+            str(executed),
+            "--out",
+            str(out),
+            "--readme",
+            str(readme),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env={**os.environ, "PYTHONPATH": pythonpath},
+    )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "WARNING" not in proc.stderr, proc.stderr
     return out
@@ -140,8 +165,7 @@ def test_previous_and_next_links(site: Path):
 def test_every_figure_is_present(site: Path):
     for stem in ("01_first", "02_second"):
         page = site / "notebooks" / f"{stem}.html"
-        images = [src for src in _parse(page).images if not src.startswith("data:")
-                  and "logo" not in src]
+        images = [src for src in _parse(page).images if not src.startswith("data:") and "logo" not in src]
         assert images, f"no figure on {page.name}"
         for src in images:
             assert (page.parent / unquote(urlsplit(src).path)).resolve().is_file(), src
@@ -165,7 +189,18 @@ def test_every_internal_link_resolves(site: Path):
 
 
 def test_without_executed_lessons_it_says_so(tmp_path):
-    proc = subprocess.run([sys.executable, str(REPO / "tools" / "build_site.py"), "--executed", str(tmp_path),
-                           "--out", str(tmp_path / "site")], capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            str(REPO / "tools" / "build_site.py"),
+            "--executed",
+            str(tmp_path),
+            "--out",
+            str(tmp_path / "site"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert proc.returncode == 1
     assert "make run" in proc.stderr

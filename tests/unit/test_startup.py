@@ -40,12 +40,20 @@ def test_models_compared_in_a_loop_do_not_warn_about_retracing(monkeypatch):
 def test_the_filter_is_installed_once_and_only_drops_the_retracing_message():
     _startup.quiet_retracing_warning()
     _startup.quiet_retracing_warning()
-    filters = [f for f in logging.getLogger("tensorflow").filters
-               if isinstance(f, _startup._RetracingWarningFilter)]
+    filters = [
+        f for f in logging.getLogger("tensorflow").filters if isinstance(f, _startup._RetracingWarningFilter)
+    ]
     assert len(filters) == 1
     make = logging.getLogger("tensorflow").makeRecord
-    drop = make("tensorflow", logging.WARNING, __file__, 1,
-                "5 out of the last 13 calls to <function f> triggered tf.function retracing.", (), None)
+    drop = make(
+        "tensorflow",
+        logging.WARNING,
+        __file__,
+        1,
+        "5 out of the last 13 calls to <function f> triggered tf.function retracing.",
+        (),
+        None,
+    )
     keep = make("tensorflow", logging.WARNING, __file__, 1, "Gradients do not exist for %s", ("w",), None)
     assert not filters[0].filter(drop) and filters[0].filter(keep)
     assert keras.backend.backend() == "tensorflow"

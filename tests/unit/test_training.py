@@ -35,14 +35,19 @@ def digits100():
 
 def _compiled_mlp(data, hidden=(64,), seed=0, name="mlp"):
     model = build_mlp(data.input_shape, data.num_classes, hidden, seed=seed, name=name)
-    model.compile(optimizer=keras.optimizers.Adam(1e-3), loss="sparse_categorical_crossentropy",
-                  metrics=["accuracy"])
+    model.compile(
+        optimizer=keras.optimizers.Adam(1e-3), loss="sparse_categorical_crossentropy", metrics=["accuracy"]
+    )
     return model
 
 
 def _history(loss, val_loss, acc, val_acc):
-    return {"loss": list(loss), "val_loss": list(val_loss), "accuracy": list(acc),
-            "val_accuracy": list(val_acc)}
+    return {
+        "loss": list(loss),
+        "val_loss": list(val_loss),
+        "accuracy": list(acc),
+        "val_accuracy": list(val_acc),
+    }
 
 
 # ---------------------------------------------------------------------------------------------
@@ -98,8 +103,9 @@ def test_train_rejects_uncompiled_model(digits100):
     assert "'raw'" in str(info.value)
 
 
-@pytest.mark.parametrize(("kwargs", "fragment"),
-                         [({"epochs": 0}, "epochs=0"), ({"epochs": 2, "batch_size": -1}, "batch_size=-1")])
+@pytest.mark.parametrize(
+    ("kwargs", "fragment"), [({"epochs": 0}, "epochs=0"), ({"epochs": 2, "batch_size": -1}, "batch_size=-1")]
+)
 def test_train_rejects_bad_sizes(digits100, kwargs, fragment):
     model = _compiled_mlp(digits100, hidden=(8,))
     with pytest.raises(ValueError, match=re.escape(fragment)):
@@ -167,8 +173,9 @@ def test_as_history_dict_rejects_other_things(bad):
 
 def test_summarize_history_on_hand_made_dict():
     # Validation loss is lowest at the 2nd epoch, then rises by 0.25.
-    h = _history(loss=[1.0, 0.5, 0.25], val_loss=[1.2, 0.75, 1.0],
-                 acc=[0.5, 0.875, 1.0], val_acc=[0.5, 0.75, 0.625])
+    h = _history(
+        loss=[1.0, 0.5, 0.25], val_loss=[1.2, 0.75, 1.0], acc=[0.5, 0.875, 1.0], val_acc=[0.5, 0.75, 0.625]
+    )
     s = summarize_history(h)
     assert isinstance(s, HistorySummary)
     assert s.epochs == 3
@@ -210,17 +217,13 @@ def test_summarize_history_lists_present_metrics_when_one_is_missing():
     ("history", "expected"),
     [
         # Training accuracy never gets high.
-        (_history([2.0, 1.8, 1.7], [2.0, 1.9, 1.8], [0.3, 0.5, 0.6], [0.3, 0.5, 0.58]),
-         "underfitting"),
+        (_history([2.0, 1.8, 1.7], [2.0, 1.9, 1.8], [0.3, 0.5, 0.6], [0.3, 0.5, 0.58]), "underfitting"),
         # High training accuracy, large accuracy gap, validation loss still falling.
-        (_history([1.0, 0.3, 0.1], [1.0, 0.8, 0.7], [0.6, 0.9, 0.99], [0.6, 0.75, 0.8]),
-         "overfitting"),
+        (_history([1.0, 0.3, 0.1], [1.0, 0.8, 0.7], [0.6, 0.9, 0.99], [0.6, 0.75, 0.8]), "overfitting"),
         # Small gap, but validation loss climbed 20% above its minimum.
-        (_history([1.0, 0.3, 0.1], [1.0, 0.5, 0.6], [0.6, 0.9, 0.99], [0.6, 0.95, 0.97]),
-         "overfitting"),
+        (_history([1.0, 0.3, 0.1], [1.0, 0.5, 0.6], [0.6, 0.9, 0.99], [0.6, 0.95, 0.97]), "overfitting"),
         # High, close accuracies and a flat validation loss.
-        (_history([1.0, 0.3, 0.2], [1.0, 0.35, 0.3], [0.6, 0.93, 0.96], [0.6, 0.92, 0.95]),
-         "good fit"),
+        (_history([1.0, 0.3, 0.2], [1.0, 0.35, 0.3], [0.6, 0.93, 0.96], [0.6, 0.92, 0.95]), "good fit"),
     ],
 )
 def test_diagnose_fit_hand_made(history, expected):
@@ -287,9 +290,10 @@ def test_make_learning_curves_shape_and_determinism():
     assert all(v > 0 for v in a["loss"] + a["val_loss"])
 
 
-@pytest.mark.parametrize(("kwargs", "fragment"),
-                         [({"kind": "overfit"}, "kind='overfit'"), ({"kind": "good fit", "epochs": 9},
-                                                                     "epochs=9")])
+@pytest.mark.parametrize(
+    ("kwargs", "fragment"),
+    [({"kind": "overfit"}, "kind='overfit'"), ({"kind": "good fit", "epochs": 9}, "epochs=9")],
+)
 def test_make_learning_curves_errors(kwargs, fragment):
     kind = kwargs.pop("kind")
     with pytest.raises(ValueError, match=re.escape(fragment)):
@@ -390,15 +394,17 @@ def fit_calls(monkeypatch):
     return calls
 
 
-def _seeded_model(data, *, hidden=(32,), seed=0, optimizer=None, metrics=("accuracy",),
-                  compile_kwargs=None, **build_kwargs):
+def _seeded_model(
+    data, *, hidden=(32,), seed=0, optimizer=None, metrics=("accuracy",), compile_kwargs=None, **build_kwargs
+):
     keras.utils.set_random_seed(seed)
-    model = build_mlp(data.input_shape, data.num_classes, hidden, seed=seed, name="twin",
-                      **build_kwargs)
-    model.compile(optimizer=optimizer() if optimizer else keras.optimizers.Adam(1e-3),
-                  loss="sparse_categorical_crossentropy",
-                  metrics=metrics() if callable(metrics) else list(metrics),
-                  **(compile_kwargs or {}))
+    model = build_mlp(data.input_shape, data.num_classes, hidden, seed=seed, name="twin", **build_kwargs)
+    model.compile(
+        optimizer=optimizer() if optimizer else keras.optimizers.Adam(1e-3),
+        loss="sparse_categorical_crossentropy",
+        metrics=metrics() if callable(metrics) else list(metrics),
+        **(compile_kwargs or {}),
+    )
     return model
 
 
@@ -406,8 +412,9 @@ def _plain_fit(model, data, *, epochs, batch_size=32, callbacks=(), seed=0):
     """What `train` did before its fast path: model.fit on as_tf_dataset input."""
     train_ds = as_tf_dataset(data.x_train, data.y_train, batch_size=batch_size, shuffle=True, seed=seed)
     val_ds = as_tf_dataset(data.x_val, data.y_val, batch_size=max(batch_size, 512))
-    return model.fit(train_ds, validation_data=val_ds, epochs=epochs, verbose=0, shuffle=False,
-                     callbacks=list(callbacks))
+    return model.fit(
+        train_ds, validation_data=val_ds, epochs=epochs, verbose=0, shuffle=False, callbacks=list(callbacks)
+    )
 
 
 def _twins(data, *, epochs, batch_size=32, callbacks=lambda: [], seed=0, **model_kwargs):
@@ -415,8 +422,9 @@ def _twins(data, *, epochs, batch_size=32, callbacks=lambda: [], seed=0, **model
     fast_cbs, fit_cbs = callbacks(), callbacks()
     fast_model = _seeded_model(data, seed=seed, **model_kwargs)
     assert training_module._fast_path_blocker(fast_model, fast_cbs) is None
-    fast = train(fast_model, data, epochs=epochs, batch_size=batch_size, callbacks=fast_cbs,
-                 progress=False, seed=seed)
+    fast = train(
+        fast_model, data, epochs=epochs, batch_size=batch_size, callbacks=fast_cbs, progress=False, seed=seed
+    )
     assert "_course_fast_functions" in vars(fast_model)  # the fast path ran
     fit_model = _seeded_model(data, seed=seed, **model_kwargs)
     ref = _plain_fit(fit_model, data, epochs=epochs, batch_size=batch_size, callbacks=fit_cbs, seed=seed)
@@ -453,11 +461,16 @@ def test_fast_path_matches_fit(digits100, fit_calls):
     np.testing.assert_allclose(float(fast_model.metrics[0].result()), fast.history["val_loss"][-1], rtol=1e-6)
 
 
-@pytest.mark.parametrize("build_kwargs", [{"dropout": 0.3, "kernel_regularizer": keras.regularizers.L2(1e-3)},
-                                          {"batch_norm": True},
-                                          {"batch_norm": "after", "dropout": 0.2},
-                                          {"dropout": 0.2, "compile_kwargs": {"jit_compile": True}}],
-                         ids=["dropout+l2", "batch-norm", "bn-after+dropout", "xla"])
+@pytest.mark.parametrize(
+    "build_kwargs",
+    [
+        {"dropout": 0.3, "kernel_regularizer": keras.regularizers.L2(1e-3)},
+        {"batch_norm": True},
+        {"batch_norm": "after", "dropout": 0.2},
+        {"dropout": 0.2, "compile_kwargs": {"jit_compile": True}},
+    ],
+    ids=["dropout+l2", "batch-norm", "bn-after+dropout", "xla"],
+)
 def test_fast_path_matches_fit_with_dropout_batch_norm_and_penalties(digits100, build_kwargs):
     fast_model, fast, fit_model, ref, _, _ = _twins(digits100, epochs=4, batch_size=25, **build_kwargs)
     _assert_same_history(fast, ref)
@@ -468,15 +481,29 @@ def test_validation_equals_evaluate_over_several_batches(digits100):
     """evaluate averages per-batch losses weighted by batch size; the compiled loop does too."""
     fast_model = _seeded_model(digits100)
     fit_model = _seeded_model(digits100)
-    fast = training_module._fit_fast(fast_model, digits100.x_train, digits100.y_train,
-                                     digits100.x_val, digits100.y_val, batch_size=32,
-                                     val_batch_size=100, seed=0, epochs=3, callbacks=[])
-    ref = fit_model.fit(as_tf_dataset(digits100.x_train, digits100.y_train, batch_size=32, shuffle=True),
-                        validation_data=as_tf_dataset(digits100.x_val, digits100.y_val, batch_size=100),
-                        epochs=3, verbose=0, shuffle=False)
+    fast = training_module._fit_fast(
+        fast_model,
+        digits100.x_train,
+        digits100.y_train,
+        digits100.x_val,
+        digits100.y_val,
+        batch_size=32,
+        val_batch_size=100,
+        seed=0,
+        epochs=3,
+        callbacks=[],
+    )
+    ref = fit_model.fit(
+        as_tf_dataset(digits100.x_train, digits100.y_train, batch_size=32, shuffle=True),
+        validation_data=as_tf_dataset(digits100.x_val, digits100.y_val, batch_size=100),
+        epochs=3,
+        verbose=0,
+        shuffle=False,
+    )
     _assert_same_history(fast, ref)
-    values = fit_model.evaluate(as_tf_dataset(digits100.x_val, digits100.y_val, batch_size=100),
-                                verbose=0, return_dict=True)
+    values = fit_model.evaluate(
+        as_tf_dataset(digits100.x_val, digits100.y_val, batch_size=100), verbose=0, return_dict=True
+    )
     np.testing.assert_allclose(fast.history["val_loss"][-1], values["loss"], rtol=1e-6)
     np.testing.assert_allclose(fast.history["val_accuracy"][-1], values["accuracy"], rtol=1e-6)
 
@@ -486,8 +513,8 @@ def test_early_stopping_stops_at_the_same_epoch_and_restores_the_same_weights(di
         return [keras.callbacks.EarlyStopping(monitor="val_loss", patience=2, restore_best_weights=True)]
 
     fast_model, fast, fit_model, ref, fast_cbs, fit_cbs = _twins(
-        digits100, epochs=40, hidden=(64,), optimizer=lambda: keras.optimizers.Adam(2e-2),
-        callbacks=callbacks)
+        digits100, epochs=40, hidden=(64,), optimizer=lambda: keras.optimizers.Adam(2e-2), callbacks=callbacks
+    )
     assert 0 < fit_cbs[0].stopped_epoch < 39  # it did stop early
     assert fast_cbs[0].stopped_epoch == fit_cbs[0].stopped_epoch
     assert fast_cbs[0].best_epoch == fit_cbs[0].best_epoch
@@ -497,12 +524,14 @@ def test_early_stopping_stops_at_the_same_epoch_and_restores_the_same_weights(di
 
 def test_reduce_lr_on_plateau_cuts_at_the_same_epochs(digits100):
     def callbacks():
-        return [keras.callbacks.ReduceLROnPlateau(monitor="val_loss", factor=0.5, patience=1,
-                                                  min_delta=0.05),
-                LearningRateLogger(every="epoch")]
+        return [
+            keras.callbacks.ReduceLROnPlateau(monitor="val_loss", factor=0.5, patience=1, min_delta=0.05),
+            LearningRateLogger(every="epoch"),
+        ]
 
     fast_model, fast, fit_model, ref, fast_cbs, fit_cbs = _twins(
-        digits100, epochs=12, optimizer=lambda: keras.optimizers.Adam(1e-2), callbacks=callbacks)
+        digits100, epochs=12, optimizer=lambda: keras.optimizers.Adam(1e-2), callbacks=callbacks
+    )
     rates = ref.history["learning_rate"]
     assert len(set(rates)) > 2  # at least two cuts
     _assert_same_history(fast, ref)
@@ -511,9 +540,11 @@ def test_reduce_lr_on_plateau_cuts_at_the_same_epochs(digits100):
     _assert_same_weights(fast_model, fit_model)
 
 
-@pytest.mark.parametrize("schedule", [lambda epoch: 1e-2 * 0.5 ** epoch,
-                                      lambda epoch, lr: lr if epoch < 2 else lr * 0.1],
-                         ids=["schedule(epoch)", "schedule(epoch, lr)"])
+@pytest.mark.parametrize(
+    "schedule",
+    [lambda epoch: 1e-2 * 0.5**epoch, lambda epoch, lr: lr if epoch < 2 else lr * 0.1],
+    ids=["schedule(epoch)", "schedule(epoch, lr)"],
+)
 def test_learning_rate_scheduler(digits100, schedule):
     def callbacks():
         return [keras.callbacks.LearningRateScheduler(schedule), LearningRateLogger(every="batch")]
@@ -575,7 +606,8 @@ class _StopAt(keras.callbacks.Callback):
 @pytest.mark.parametrize("where", [{"end": 1}, {"begin": 2}], ids=["on_epoch_end", "on_epoch_begin"])
 def test_custom_callback_that_sets_stop_training(digits100, where):
     fast_model, fast, fit_model, ref, fast_cbs, fit_cbs = _twins(
-        digits100, epochs=6, callbacks=lambda: [_StopAt(**where)])
+        digits100, epochs=6, callbacks=lambda: [_StopAt(**where)]
+    )
     _assert_same_history(fast, ref)
     assert fast_cbs[0].seen == fit_cbs[0].seen
     # Stopping in on_epoch_begin still runs one batch of that epoch, as fit does.
@@ -612,18 +644,25 @@ def test_hooks_that_see_the_metrics_and_a_custom_metric_keep_fits_resets(digits1
 
     ignore = training_module._callbacks_ignore_metrics_in
     assert not ignore(callbacks(), "on_test_begin") and not ignore(callbacks(), "on_epoch_begin")
-    known = [keras.callbacks.LearningRateScheduler(lambda e: 0.1), LearningRateLogger(),
-             keras.callbacks.ModelCheckpoint("x.keras"), keras.callbacks.EarlyStopping(), CompactProgress()]
+    known = [
+        keras.callbacks.LearningRateScheduler(lambda e: 0.1),
+        LearningRateLogger(),
+        keras.callbacks.ModelCheckpoint("x.keras"),
+        keras.callbacks.EarlyStopping(),
+        CompactProgress(),
+    ]
     assert ignore(known, "on_epoch_begin") and ignore(known, "on_test_begin")
     assert training_module._metrics_reset_in_graph(_seeded_model(digits100))
     assert not training_module._metrics_reset_in_graph(
-        _seeded_model(digits100, metrics=lambda: ["accuracy", Counted(name="confidence")]))
+        _seeded_model(digits100, metrics=lambda: ["accuracy", Counted(name="confidence")])
+    )
     fast_model, fast, fit_model, ref, fast_cbs, fit_cbs = _twins(digits100, epochs=3, callbacks=callbacks)
     _assert_same_history(fast, ref)
     assert fast_cbs[0].events == fit_cbs[0].events and len(fit_cbs[0].events) == 9
     assert [v for kind, v in fit_cbs[0].events if kind == "epoch"] == [0.0, 0.0, 0.0]  # reset first
-    *_, fast, _, ref, _, _ = _twins(digits100, epochs=3,
-                                    metrics=lambda: ["accuracy", Counted(name="confidence")])
+    *_, fast, _, ref, _, _ = _twins(
+        digits100, epochs=3, metrics=lambda: ["accuracy", Counted(name="confidence")]
+    )
     _assert_same_history(fast, ref)
     assert "val_confidence" in fast.history
 
@@ -682,29 +721,48 @@ class _CustomStep(keras.Sequential):
         return super().train_step(data)
 
 
-@pytest.mark.parametrize(("make", "fragment"), [
-    (lambda m: (m, [_OnBatchBegin()]), "on_batch_begin"),
-    (lambda m: (m, [_OnTestBatchEnd()]), "on_test_batch_end"),
-    (lambda m: (m, [keras.callbacks.TerminateOnNaN()]), "on_batch_end"),
-    (lambda m: (m, [keras.callbacks.ModelCheckpoint("x.keras", save_freq=2)]), "on_train_batch_end"),
-    (lambda m: (m, [keras.callbacks.TensorBoard()]), "TensorBoard"),
-])
+@pytest.mark.parametrize(
+    ("make", "fragment"),
+    [
+        (lambda m: (m, [_OnBatchBegin()]), "on_batch_begin"),
+        (lambda m: (m, [_OnTestBatchEnd()]), "on_test_batch_end"),
+        (lambda m: (m, [keras.callbacks.TerminateOnNaN()]), "on_batch_end"),
+        (lambda m: (m, [keras.callbacks.ModelCheckpoint("x.keras", save_freq=2)]), "on_train_batch_end"),
+        (lambda m: (m, [keras.callbacks.TensorBoard()]), "TensorBoard"),
+    ],
+)
 def test_fast_path_blockers_for_callbacks(digits100, make, fragment):
     model, callbacks = make(_seeded_model(digits100))
     reason = training_module._fast_path_blocker(model, callbacks)
     assert reason is not None and fragment in reason
-    assert training_module._fast_path_blocker(
-        model, [keras.callbacks.ModelCheckpoint("x.keras"), keras.callbacks.EarlyStopping(),
-                LearningRateLogger(), keras.callbacks.CSVLogger("x.csv"), CompactProgress()]) is None
+    assert (
+        training_module._fast_path_blocker(
+            model,
+            [
+                keras.callbacks.ModelCheckpoint("x.keras"),
+                keras.callbacks.EarlyStopping(),
+                LearningRateLogger(),
+                keras.callbacks.CSVLogger("x.csv"),
+                CompactProgress(),
+            ],
+        )
+        is None
+    )
 
 
 def test_fast_path_blockers_for_models(digits100, monkeypatch):
     blocker = training_module._fast_path_blocker
     assert "eagerly" in blocker(_seeded_model(digits100, compile_kwargs={"run_eagerly": True}), [])
     assert "steps_per_execution" in blocker(
-        _seeded_model(digits100, compile_kwargs={"steps_per_execution": 2}), [])
-    custom = _CustomStep([keras.Input(digits100.input_shape), keras.layers.Flatten(),
-                          keras.layers.Dense(digits100.num_classes, activation="softmax")])
+        _seeded_model(digits100, compile_kwargs={"steps_per_execution": 2}), []
+    )
+    custom = _CustomStep(
+        [
+            keras.Input(digits100.input_shape),
+            keras.layers.Flatten(),
+            keras.layers.Dense(digits100.num_classes, activation="softmax"),
+        ]
+    )
     custom.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
     assert "train_step" in blocker(custom, [])
     unbuilt = keras.Sequential([keras.layers.Flatten(), keras.layers.Dense(3)])
@@ -716,8 +774,14 @@ def test_fast_path_blockers_for_models(digits100, monkeypatch):
 
 def test_custom_train_step_model_trains_through_fit(digits100, fit_calls):
     keras.utils.set_random_seed(0)
-    custom = _CustomStep([keras.Input(digits100.input_shape), keras.layers.Flatten(),
-                          keras.layers.Dense(digits100.num_classes, activation="softmax")], name="custom")
+    custom = _CustomStep(
+        [
+            keras.Input(digits100.input_shape),
+            keras.layers.Flatten(),
+            keras.layers.Dense(digits100.num_classes, activation="softmax"),
+        ],
+        name="custom",
+    )
     custom.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
     history = train(custom, digits100, epochs=2, progress=False)
     assert fit_calls == ["custom"] and sorted(history.history) == HISTORY_KEYS
@@ -731,6 +795,7 @@ def test_docstring_examples_run():
 
 
 # --- several epochs per compiled call (only History and CompactProgress watching) ---------------
+
 
 def test_epoch_blocks_end_where_progress_prints_and_respect_the_size_cap():
     progress = CompactProgress(max_lines=4)
@@ -774,8 +839,9 @@ def test_a_callback_that_is_not_only_an_observer_gets_one_call_per_epoch(digits1
 
     blocks_used = []
     original = training_module._epoch_blocks
-    monkeypatch.setattr(training_module, "_epoch_blocks",
-                        lambda *a, **k: blocks_used.append(1) or original(*a, **k))
+    monkeypatch.setattr(
+        training_module, "_epoch_blocks", lambda *a, **k: blocks_used.append(1) or original(*a, **k)
+    )
     model = _seeded_model(digits100)
     train(model, digits100, epochs=3, batch_size=32, callbacks=[Watcher()], progress=False)
     assert not blocks_used

@@ -41,8 +41,7 @@ def test_check_non_negative_accepts(value):
     assert check_non_negative("max_gap", value) == pytest.approx(float(value))
 
 
-@pytest.mark.parametrize("value", [-1e-9, -1, True, "1", None,
-                                   float("nan")])
+@pytest.mark.parametrize("value", [-1e-9, -1, True, "1", None, float("nan")])
 def test_check_non_negative_rejects(value):
     with pytest.raises(ValueError, match="max_gap="):
         check_non_negative("max_gap", value)
