@@ -87,7 +87,10 @@ if __name__ != "__main__" or sys.argv[1:2] != ["--worker"]:  # the sandboxed wor
 
 DEFAULT_TIMEOUT = 600
 MEMORY_LIMIT = 4 << 30  # bytes of address space per process of a submission
-PROCESS_LIMIT = 256
+# Processes *and threads* (RLIMIT_NPROC counts both, per user; a root-run batch puts each sandbox
+# in a pids cgroup of this size instead, since the kernel never applies RLIMIT_NPROC to root):
+# TensorFlow starts a few threads per core, so the limit grows with the machine.
+PROCESS_LIMIT = max(512, 16 * (os.cpu_count() or 1))
 FILE_SIZE_LIMIT = 200 << 20  # bytes, the largest file a submission may write
 RESULT_CAP = 4 << 20  # bytes read from the judge's report pipe
 HANDBACK_CAP = 192 << 20  # bytes of one answer the sandbox hands back to the judge
@@ -416,6 +419,57 @@ def sandbox_available() -> str | None:
     return None
 
 
+_CGROUPS: list[Path] = []  # the pids cgroups this batch made (removed once empty)
+_CGROUP_LOCK = threading.Lock()
+
+
+def _pids_cgroup_root() -> Path | None:
+    """Where this process may create pids cgroups: cgroup v1's pids hierarchy, or the v2 root
+    when it delegates the pids controller; None when not root or neither is writable."""
+    if not hasattr(os, "geteuid") or os.geteuid() != 0:
+        return None
+    v1 = Path("/sys/fs/cgroup/pids")
+    if (v1 / "cgroup.procs").exists() and os.access(v1, os.W_OK):
+        return v1
+    v2 = Path("/sys/fs/cgroup")
+    try:
+        if "pids" in (v2 / "cgroup.subtree_control").read_text().split() and os.access(v2, os.W_OK):
+            return v2
+    except OSError:
+        pass
+    return None
+
+
+def _in_pids_cgroup() -> list[str]:
+    """The command prefix that starts the sandbox in a fresh pids cgroup limited to PROCESS_LIMIT
+    (a shell writes its own pid into the cgroup, then execs bwrap: everything the sandbox
+    starts, detached or not, counts), when the batch runs as root; else ``[]`` (an ordinary
+    user, whose RLIMIT_NPROC the kernel applies, or a host without a writable pids cgroup)."""
+    root = _pids_cgroup_root()
+    if root is None:
+        return []
+    with _CGROUP_LOCK:
+        group = root / f"course-grade-{os.getpid()}-{len(_CGROUPS)}"
+        try:
+            group.mkdir()
+            (group / "pids.max").write_text(str(PROCESS_LIMIT))
+        except OSError:
+            return []
+        _CGROUPS.append(group)
+    return ["/bin/sh", "-c", 'echo $$ > "$0/cgroup.procs" && exec "$@"', str(group)]
+
+
+def release_cgroups() -> None:
+    """Removes this batch's pids cgroups that no process uses any more."""
+    with _CGROUP_LOCK:
+        for group in list(_CGROUPS):
+            try:
+                group.rmdir()
+                _CGROUPS.remove(group)
+            except OSError:
+                pass  # still in use (removed by a later call), or gone
+
+
 SYSTEM_DIRS = ("/usr", "/bin", "/lib", "/lib32", "/lib64", "/libx32", "/sbin")
 SYSTEM_ETC = (
     "passwd",
@@ -493,7 +547,8 @@ def judge_sandbox_command(judge_fd: int, codec_fd: int, zip_fd: int, hidden: lis
 
 def _sandbox_base(hidden: list[Path]) -> list[str]:
     """bwrap options common to both sandboxes (see sandbox_command)."""
-    cmd = [shutil.which("bwrap") or "bwrap", "--unshare-all", "--die-with-parent", "--new-session"]
+    cmd = [*_in_pids_cgroup(), shutil.which("bwrap") or "bwrap", "--unshare-all", "--die-with-parent",
+           "--new-session"]  # fmt: skip
     for folder in SYSTEM_DIRS:
         path = Path(folder)
         if path.is_symlink():
@@ -711,6 +766,7 @@ def grade_one(
                 kill_sandbox(p, sandboxed)
         with RUNNING_LOCK:
             RUNNING.difference_update({(proc, sandboxed), (judge, sandboxed)})
+        release_cgroups()  # the pids cgroups of sandboxes that are gone
         row["seconds"] = round(time.perf_counter() - start, 1)
         usage = resource.getrusage(resource.RUSAGE_CHILDREN)  # the judge and the worker, once reaped
         row["cpu_seconds"] = round(
@@ -1045,6 +1101,7 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     finally:
         signal.signal(signal.SIGTERM, previous)
+        release_cgroups()
     shown = lambda p: p.relative_to(ROOT) if p.resolve().is_relative_to(ROOT) else p  # noqa: E731
     print(
         f"\nWrote {shown(csv_path)} ({written} new row(s)) and per-submission feedback in {shown(feedback_dir)}/"  # noqa: E501

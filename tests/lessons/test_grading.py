@@ -768,3 +768,37 @@ def test_both_sandboxes_see_only_the_system_the_venv_and_course_utils():
         ), binds
         assert "--unshare-all" in cmd and "--die-with-parent" in cmd
     assert "/tmp/judge/autograder.zip" in judge and not any("autograder" in a for a in worker), worker
+
+
+@pytest.mark.skipif(
+    grade._pids_cgroup_root() is None or grade.sandbox_available() is not None,
+    reason="only a batch run as root needs a pids cgroup (the kernel applies RLIMIT_NPROC to others)",
+)
+def test_as_root_a_fork_bomb_stops_at_the_process_limit(monkeypatch):
+    """The kernel never applies RLIMIT_NPROC to root: a root-run batch starts each sandbox in a
+    pids cgroup of its own, so a fork bomb stops at PROCESS_LIMIT, and the cgroup goes after."""
+    monkeypatch.setattr(grade, "PROCESS_LIMIT", 20)
+    script = (
+        "import os, time\n"
+        "started = 0\n"
+        "for _ in range(60):\n"
+        "    try:\n"
+        "        pid = os.fork()\n"
+        "    except OSError:\n"
+        "        break\n"
+        "    if pid == 0:\n"
+        "        time.sleep(2); os._exit(0)\n"
+        "    started += 1\n"
+        "print(started)\n"
+    )
+    cmd = grade._sandbox_base(hidden=[]) + ["--", sys.executable, "-c", script]
+    group = grade._CGROUPS[-1]
+    assert (group / "pids.max").read_text().strip() == "20"
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr[-500:]
+    assert int(proc.stdout) < 20, f"{proc.stdout.strip()} processes started under a limit of 20"
+    deadline = time.time() + 20
+    while group.exists() and time.time() < deadline:
+        grade.release_cgroups()
+        time.sleep(0.5)
+    assert not group.exists(), f"{group} was not removed"
