@@ -41,6 +41,18 @@ def quick_parameters(stem: str) -> dict:
     return {**QUICK, **meta.get("course", {}).get("quick_parameters", {})}
 
 
+def gpu_parameters(stem: str) -> dict:
+    """The larger setting a lesson suggests for a GPU (its parameters cell's markdown says the
+    same), from its master notebook's metadata ``"course": {"gpu_parameters": {...}}``; used by
+    ``run_lessons.py --gpu-scale`` in the GPU workflow. Standard datasets need the Keras cache
+    or internet access."""
+    import json
+
+    master = SOLUTIONS / f"{stem}.ipynb"
+    meta = json.loads(master.read_text(encoding="utf-8")).get("metadata", {}) if master.exists() else {}
+    return dict(meta.get("course", {}).get("gpu_parameters", {}))
+
+
 def refuse_protected(path: Path) -> Path:
     """Exits with a message if ``path`` lies inside notebooks/ or solutions/."""
     resolved = path.resolve()

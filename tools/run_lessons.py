@@ -40,6 +40,7 @@ from _common import (  # noqa: E402
     BUILD,
     NOTEBOOKS,
     ROOT,
+    gpu_parameters,
     lesson_notebooks,
     quick_parameters,
     refuse_protected,
@@ -70,6 +71,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "the numbers are not the lesson's claims)",
     )
     parser.add_argument(
+        "--gpu-scale",
+        action="store_true",
+        help="run each lesson at the larger setting its parameters cell suggests for a GPU "
+        "(Fashion-MNIST and more epochs; needs the Keras dataset cache or internet access)",
+    )
+    parser.add_argument(
         "--html", action="store_true", help="also export each executed notebook to build/html"
     )
     parser.add_argument(
@@ -89,6 +96,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         args.jobs = 1 if args.bench else (os.cpu_count() or 1)
     elif args.jobs < 1:
         parser.error(f"--jobs must be at least 1 (got {args.jobs})")
+    if args.quick and args.gpu_scale:
+        parser.error("--quick and --gpu-scale choose two different settings: pass one of them")
     return args
 
 
@@ -237,7 +246,11 @@ def main(argv: list[str] | None = None) -> int:
     )
 
     def params_for(nb: Path) -> dict:
-        return {**quick_parameters(nb.stem), **params} if args.quick else params
+        if args.quick:
+            return {**quick_parameters(nb.stem), **params}
+        if args.gpu_scale:
+            return {**gpu_parameters(nb.stem), **params}
+        return params
 
     def announce(nb: Path) -> None:  # one at a time: the name first, the outcome when it ends
         print(f"  {nb.stem:<28}", end=" ", flush=True)
@@ -271,6 +284,7 @@ def main(argv: list[str] | None = None) -> int:
             },
             "parameters": params,
             "quick": args.quick,
+            "gpu_scale": args.gpu_scale,
             "jobs": jobs,
             "lessons": rows,
             "total_seconds": round(sum(r["seconds"] for r in rows), 2),

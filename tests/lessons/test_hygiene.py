@@ -153,3 +153,35 @@ def test_learner_notebooks_open_unmodified():
                 f"{committed.get('version')} (tools/sync_notebooks.py LANGUAGE_INFO)"
             )
         assert committed == info, f"{path.name}: language_info {committed} != the kernel's {info}"
+
+
+# ---- GPU-scale parameters (run_lessons.py --gpu-scale, the GPU workflow) ------------------------
+
+
+def _rendered(value) -> str:
+    if isinstance(value, str):
+        return f'"{value}"'
+    if isinstance(value, list):
+        return "(" + ", ".join(_rendered(v) for v in value) + ")"
+    return repr(value)
+
+
+@pytest.mark.parametrize("master", lesson_notebooks(SOLUTIONS), ids=lambda p: p.stem)
+def test_gpu_parameters_exist_and_match_what_the_parameters_cell_suggests(master):
+    """Each master's metadata holds the GPU-scale setting its parameters markdown suggests
+    ("On a GPU, try `DATASET = ...`"): the same names and values, and every name is a parameter."""
+    nb = nbformat.read(master, as_version=4)
+    gpu = nb.metadata.get("course", {}).get("gpu_parameters")
+    assert gpu, f"{master.name}: no course.gpu_parameters in the metadata"
+    cells = nb.cells
+    index = next(i for i, c in enumerate(cells) if "parameters" in c.metadata.get("tags", []))
+    names = {t.id for node in ast.parse(cells[index].source).body if isinstance(node, ast.Assign)
+             for t in node.targets if isinstance(t, ast.Name)}  # fmt: skip
+    prose = cells[index - 1].source
+    assert "GPU" in prose, f"{master.name}: the markdown above the parameters cell suggests no GPU setting"
+    for name, value in gpu.items():
+        assert name in names, f"{master.name}: gpu_parameters names {name}, which is not a parameter"
+        assert f"`{name} = {_rendered(value)}`" in prose, (
+            f"{master.name}: gpu_parameters {name} = {value!r} is not what the parameters markdown "
+            f"suggests (expected `{name} = {_rendered(value)}` in it)"
+        )
