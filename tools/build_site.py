@@ -46,6 +46,16 @@ html_theme_options = {{
     "use_fullscreen_button": False,
 }}
 html_show_sourcelink = False
+html_static_path = ["_static"]
+html_css_files = ["course.css"]
+"""
+
+#: The lessons' code is written for a wide notebook (lines up to 110 characters), wider than the
+#: theme's article: on the site code cells wrap their long lines (as the course's JupyterLab
+#: does), and printed tables keep their columns, scrolling sideways if they must.
+COURSE_CSS = """\
+div.cell_input pre { white-space: pre-wrap; overflow-wrap: anywhere; }
+div.cell_output pre { white-space: pre; overflow-x: auto; }
 """
 
 
@@ -71,6 +81,8 @@ def write_sources(executed: Path, src: Path, readme: Path) -> list[str]:
     )
     (src / "index.md").write_text(home.rstrip() + toctree, encoding="utf-8")
     (src / "conf.py").write_text(CONF_PY.format(title=TITLE), encoding="utf-8")
+    (src / "_static").mkdir()
+    (src / "_static" / "course.css").write_text(COURSE_CSS, encoding="utf-8")
     return pages
 
 

@@ -101,3 +101,17 @@ def test_previous_and_next_links_chain_the_lessons(browser, site):
         if i + 1 < len(stems):
             assert nxt and stems[i + 1] in nxt, (stem, nxt)
     page.close()
+
+
+def test_code_cells_wrap_instead_of_hiding_the_end_of_long_lines(browser, site):
+    """The lessons' code lines (up to 110 characters) are wider than the theme's article: the
+    site wraps them, so a reader sees every line whole without scrolling each cell sideways."""
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    for lesson in _lessons():
+        page.goto(_page_of(site, lesson).as_uri())
+        cut = page.evaluate(
+            "() => Array.from(document.querySelectorAll('div.cell_input pre'))"
+            ".filter(p => p.scrollWidth > p.clientWidth + 1).length"
+        )
+        assert cut == 0, f"{lesson.stem}: {cut} code cells hide the end of their long lines"
+    page.close()
