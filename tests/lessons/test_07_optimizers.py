@@ -92,6 +92,14 @@ def test_the_control_pair_differs(values):
 # ---- section 5: AdaBelief ---------------------------------------------------------------------
 
 
+def test_the_notebooks_adabelief_is_the_reference_one(values):
+    check = values["adabelief_check"]
+    same, control = check["AdaBelief vs cu.AdaBelief"], check["control: AdaBelief vs Adam"]
+    assert same["moved"] > 0.01, same  # the weights moved, so agreeing is not trivial
+    assert same["max_abs_difference"] <= 1e-6, same
+    assert control["max_abs_difference"] >= 1e-3, control
+
+
 def test_adabelief_trains_the_model(values):
     a = values["adabelief"]
     assert a["final_loss"] < 0.3 * a["first_epoch_loss"], a
