@@ -16,6 +16,8 @@ The lessons keep their ideas visible; this package holds the plumbing, one modul
 * :mod:`~course_utils.plotting`: every figure (``plot_*``) and the explicit :func:`set_style`;
 * :mod:`~course_utils.results`: the record of each lesson's measured numbers
   (:class:`LessonRecorder`);
+* :mod:`~course_utils.review`: the lessons' "Check your understanding" questions
+  (:func:`review_questions`, :func:`check_review`) and the evidence the appendix prints;
 * :mod:`~course_utils.grading`: helpers for the exercise checks (imported as a submodule).
 
 Every public name of those modules (their ``__all__``) is available at the top level, e.g.
@@ -49,6 +51,7 @@ from . import (
     regularization as regularization,
     reproducibility as reproducibility,
     results as results,
+    review as review,
     schedules as schedules,
     training as training,
 )
@@ -152,6 +155,21 @@ from .results import (
     compare_over_seeds as compare_over_seeds,
     load_results as load_results,
 )
+from .review import (
+    INTERVIEW_EVIDENCE as INTERVIEW_EVIDENCE,
+    INTERVIEW_QUESTIONS as INTERVIEW_QUESTIONS,
+    REVIEW_LESSONS as REVIEW_LESSONS,
+    MultipleChoice as MultipleChoice,
+    Numeric as Numeric,
+    QuestionFeedback as QuestionFeedback,
+    ReviewResult as ReviewResult,
+    ReviewSheet as ReviewSheet,
+    check_review as check_review,
+    interview_coverage as interview_coverage,
+    load_course_results as load_course_results,
+    review_questions as review_questions,
+    show_interview_evidence as show_interview_evidence,
+)
 from .schedules import (
     LearningRateLogger as LearningRateLogger,
     LRFinder as LRFinder,
@@ -193,6 +211,7 @@ SUBMODULES: tuple[str, ...] = (
     "experiments",
     "plotting",
     "results",
+    "review",
 )
 
 __all__: list[str] = []
@@ -209,6 +228,7 @@ __all__ += optimizers.__all__
 __all__ += experiments.__all__
 __all__ += plotting.__all__
 __all__ += results.__all__
+__all__ += review.__all__
 
 if not TYPE_CHECKING:
     # A safety net while a name added to a submodule's ``__all__`` is not yet re-exported above:

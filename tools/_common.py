@@ -26,6 +26,34 @@ def lesson_notebooks(folder: Path = NOTEBOOKS, only: list[str] | None = None) ->
     return paths
 
 
+#: The appendices (``A1_name.ipynb``): notebooks shown after the lessons that train nothing and
+#: have no exercises (no otter questions); they read the lessons' recorded results, so the runner
+#: executes them after the lessons.
+APPENDIX_PATTERN = "A[0-9]_*.ipynb"
+
+
+def appendix_notebooks(folder: Path = NOTEBOOKS) -> list[Path]:
+    """The appendices in ``folder`` (``A1_name.ipynb``), in order."""
+    return sorted(folder.glob(APPENDIX_PATTERN))
+
+
+def is_appendix(path: Path) -> bool:
+    return path.match(APPENDIX_PATTERN)
+
+
+def course_notebooks(folder: Path = NOTEBOOKS, only: list[str] | None = None) -> list[Path]:
+    """The lessons, then the appendices, optionally filtered by prefix (``--only 03 A1``)."""
+    paths = sorted(folder.glob("[0-9][0-9]_*.ipynb")) + appendix_notebooks(folder)
+    if only:
+        paths = [p for p in paths if any(p.stem.startswith(o) or p.stem == o for o in only)]
+        if not paths:
+            raise SystemExit(
+                f"No lesson or appendix in {folder} matches {only}; they are: "
+                f"{[p.stem for p in course_notebooks(folder)]}"
+            )
+    return paths
+
+
 #: Every lesson has an EPOCHS parameter; grading runs and the nbval stage use this many epochs.
 QUICK = {"EPOCHS": 3}
 

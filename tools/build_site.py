@@ -23,7 +23,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import BUILD, ROOT  # noqa: E402
+from _common import APPENDIX_PATTERN, BUILD, ROOT  # noqa: E402
 
 TITLE = "Regularization and Optimization for Neural Networks"
 
@@ -63,27 +63,37 @@ def _lessons(executed: Path) -> list[Path]:
     return sorted(executed.glob("[0-9][0-9]_*.ipynb"))
 
 
+def _appendices(executed: Path) -> list[Path]:
+    return sorted(executed.glob(APPENDIX_PATTERN))
+
+
 def write_sources(executed: Path, src: Path, readme: Path) -> list[str]:
-    """Lays out the Sphinx sources in ``src``; returns the lesson page names, in order."""
+    """Lays out the Sphinx sources in ``src``; returns the page names: the lessons, then the appendices."""
     if src.exists():
         shutil.rmtree(src)
     (src / "notebooks").mkdir(parents=True)
     lessons = _lessons(executed)
-    for nb in lessons:
+    appendices = _appendices(executed)
+    for nb in lessons + appendices:
         # The lessons link to the course overview as ../README.md: on the site that is the home page.
         text = nb.read_text(encoding="utf-8").replace("](../README.md)", "](../index.md)")
         (src / "notebooks" / nb.name).write_text(text, encoding="utf-8")
     pages = [f"notebooks/{nb.stem}" for nb in lessons]
+    extra = [f"notebooks/{nb.stem}" for nb in appendices]
     home = readme.read_text(encoding="utf-8")
     # The README's links to the lessons (notebooks/NN_x.ipynb) point at the lesson pages as they are.
     toctree = "\n".join(
         ["", "", "```{toctree}", ":hidden:", ":caption: Lessons", ":maxdepth: 1", "", *pages, "```", ""]
     )
+    if extra:  # after the lessons, in a section of their own
+        toctree += "\n".join(
+            ["", "```{toctree}", ":hidden:", ":caption: Appendix", ":maxdepth: 1", "", *extra, "```", ""]
+        )
     (src / "index.md").write_text(home.rstrip() + toctree, encoding="utf-8")
     (src / "conf.py").write_text(CONF_PY.format(title=TITLE), encoding="utf-8")
     (src / "_static").mkdir()
     (src / "_static" / "course.css").write_text(COURSE_CSS, encoding="utf-8")
-    return pages
+    return pages + extra
 
 
 def build(executed: Path, out: Path, readme: Path = ROOT / "README.md") -> int:

@@ -8,7 +8,10 @@
     python tools/run_lessons.py --jobs 1            # one lesson at a time (default: one per CPU)
 
 Each lesson writes its executed copy and its measured numbers
-(``<lesson>.results.json``) into the output folder. Nothing under notebooks/ or solutions/
+(``<lesson>.results.json``) into the output folder. The appendices (``A1_*.ipynb``) read those
+numbers, so they run after every lesson, one at a time, and get only the parameters they have
+(``-p SEED 1`` goes to the lessons; ``--only A1`` runs an appendix alone, on the results already
+in the output folder). Nothing under notebooks/ or solutions/
 is ever written. Exits non-zero if any lesson raised an error.
 
 With ``--jobs N`` > 1, up to N lessons run at once, each in its own worker process (its own
@@ -24,6 +27,7 @@ from __future__ import annotations
 import argparse
 import concurrent.futures
 import contextlib
+import itertools
 import json
 import multiprocessing
 import os
@@ -40,8 +44,9 @@ from _common import (  # noqa: E402
     BUILD,
     NOTEBOOKS,
     ROOT,
+    course_notebooks,
     gpu_parameters,
-    lesson_notebooks,
+    is_appendix,
     quick_parameters,
     refuse_protected,
     use_this_python_for_kernels,
@@ -219,16 +224,19 @@ def main(argv: list[str] | None = None) -> int:
     # The executed copies are what a learner reads: their kernels must draw with ipykernel's
     # inline backend, which it only selects when no MPLBACKEND is inherited.
     os.environ.pop("MPLBACKEND", None)
-    lessons = lesson_notebooks(args.source, args.only)
-    if not lessons:
+    notebooks = course_notebooks(args.source, args.only)
+    appendices = [nb for nb in notebooks if is_appendix(nb)]
+    lessons = [nb for nb in notebooks if not is_appendix(nb)]
+    if not notebooks:
         print(f"No lessons found in {args.source}", file=sys.stderr)
         return 1
 
     import papermill as pm
 
-    for nb in lessons:  # a misspelt parameter would otherwise be ignored with only a warning
-        known = pm.inspect_notebook(str(nb))
-        unknown = sorted(set(params) - set(known))
+    known_to = {nb: set(pm.inspect_notebook(str(nb))) for nb in notebooks}
+    for nb in lessons or appendices:  # a misspelt parameter would otherwise be ignored with only a warning
+        known = known_to[nb]
+        unknown = sorted(set(params) - known)
         if unknown:
             print(
                 f"{nb.name} has no parameter {', '.join(unknown)}; its parameters are: "
@@ -237,9 +245,11 @@ def main(argv: list[str] | None = None) -> int:
             )
             return 2
 
-    jobs = min(args.jobs, len(lessons))
+    jobs = max(1, min(args.jobs, len(lessons)))
     print(
-        f"Executing {len(lessons)} lesson(s) into {out_dir}"
+        f"Executing {len(lessons)} lesson(s)"
+        + (f" and {len(appendices)} appendix(es)" if appendices else "")
+        + f" into {out_dir}"
         + (f" with {params}" if params else "")
         + (f", {jobs} at a time" if jobs > 1 else ""),
         flush=True,
@@ -247,17 +257,25 @@ def main(argv: list[str] | None = None) -> int:
 
     def params_for(nb: Path) -> dict:
         if args.quick:
-            return {**quick_parameters(nb.stem), **params}
-        if args.gpu_scale:
-            return {**gpu_parameters(nb.stem), **params}
-        return params
+            chosen = {**quick_parameters(nb.stem), **params}
+        elif args.gpu_scale:
+            chosen = {**gpu_parameters(nb.stem), **params}
+        else:
+            chosen = params
+        if is_appendix(nb):  # it reads the lessons' results; their settings are not its parameters
+            chosen = {k: v for k, v in chosen.items() if k in known_to[nb]}
+        return chosen
 
     def announce(nb: Path) -> None:  # one at a time: the name first, the outcome when it ends
         print(f"  {nb.stem:<28}", end=" ", flush=True)
 
     rows = []
     wall_start = time.perf_counter()
-    results = run_all(lessons, out_dir, params_for, args.timeout, jobs, before=announce)
+    results = itertools.chain(
+        run_all(lessons, out_dir, params_for, args.timeout, jobs, before=announce),
+        # the appendices read what the lessons recorded: they start once every lesson has ended
+        run_all(appendices, out_dir, params_for, args.timeout, 1, before=announce if jobs == 1 else None),
+    )
     for nb, (ok, seconds, error) in results:
         print(
             ("" if jobs == 1 else f"  {nb.stem:<28} ")

@@ -25,7 +25,15 @@ from pathlib import Path
 import nbformat
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import BUILD, NOTEBOOKS, ROOT, SOLUTIONS, lesson_notebooks, use_this_python_for_kernels  # noqa: E402
+from _common import (  # noqa: E402
+    BUILD,
+    NOTEBOOKS,
+    ROOT,
+    SOLUTIONS,
+    course_notebooks,
+    is_appendix,
+    use_this_python_for_kernels,
+)
 
 KEEP_NB_METADATA = ("kernelspec", "language_info", "otter")
 #: What JupyterLab writes into a notebook once its kernel starts. Committed in full, so that opening
@@ -82,7 +90,11 @@ def assign(master: Path, dest: Path) -> Path:
 
 
 def learner_version(master: Path, assign_root: Path) -> tuple[str, Path]:
-    """Return (normalized learner notebook text, autograder folder) for one master."""
+    """Return (normalized learner notebook text, autograder folder) for one master. An appendix
+    has no questions: its learner version is the master, normalized (no otter run, no autograder)."""
+    if is_appendix(master):
+        text = dumps(normalize(nbformat.read(master, as_version=4), master.stem))
+        return text, assign_root / master.stem / "autograder"
     dest = assign(master, assign_root / master.stem)
     student = nbformat.read(dest / "student" / master.name, as_version=4)
     return dumps(normalize(student, master.stem)), dest / "autograder"
@@ -116,10 +128,10 @@ def main(argv: list[str] | None = None) -> int:
     use_this_python_for_kernels()
 
     stale, refused = [], []
-    for master in lesson_notebooks(SOLUTIONS, args.only):
+    for master in course_notebooks(SOLUTIONS, args.only):
         text, ag_dir = learner_version(master, args.build / "assign")
         target = NOTEBOOKS / master.name
-        zips = sorted(ag_dir.glob("*.zip"))
+        zips = sorted(ag_dir.glob("*.zip")) if ag_dir.exists() else []
         if zips:
             out = args.build / "autograder" / f"{master.stem}-autograder.zip"
             out.parent.mkdir(parents=True, exist_ok=True)

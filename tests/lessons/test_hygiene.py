@@ -11,11 +11,15 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from _common import appendix_notebooks
 from conftest import NOTEBOOKS, ROOT, SOLUTIONS, lesson_notebooks
 
 LEARNER = lesson_notebooks(NOTEBOOKS)
 MASTERS = lesson_notebooks(SOLUTIONS)
-ALL = LEARNER + MASTERS
+#: The appendices (A1_*.ipynb): no exercises, so not held to the lesson skeleton, but to every
+#: other rule of the committed notebooks.
+APPENDICES = appendix_notebooks(NOTEBOOKS) + appendix_notebooks(SOLUTIONS)
+ALL = LEARNER + MASTERS + APPENDICES
 ids = lambda paths: [f"{p.parent.name}/{p.name}" for p in paths]  # noqa: E731
 
 # Removed or broken in Keras 3 (see CURRICULUM.md, "Current Keras only").
@@ -35,6 +39,9 @@ KERAS2_PATTERNS = {
 def test_there_is_at_least_one_lesson():
     assert LEARNER and MASTERS
     assert [p.name for p in LEARNER] == [p.name for p in MASTERS], "every lesson needs both versions"
+    assert [p.name for p in appendix_notebooks(NOTEBOOKS)] == [
+        p.name for p in appendix_notebooks(SOLUTIONS)
+    ], "every appendix needs both versions"
 
 
 @pytest.mark.parametrize("path", ALL, ids=ids(ALL))
@@ -82,6 +89,22 @@ def test_lesson_skeleton(path: Path):
     assert any("nbval-check-output" in c.metadata.get("tags", []) for c in nb.cells), (
         "at least one deterministic cell is marked for nbval comparison"
     )
+
+
+@pytest.mark.parametrize("path", appendix_notebooks(NOTEBOOKS), ids=ids(appendix_notebooks(NOTEBOOKS)))
+def test_appendix_skeleton(path: Path):
+    """An appendix starts with a title and the lesson header, links to the lessons, records what it
+    shows (``cu.LessonRecorder`` named after it) and has no exercises to check."""
+    nb = nbformat.read(path, as_version=4)
+    text = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
+    first = nb.cells[0]
+    assert first.cell_type == "markdown" and first.source.startswith("# "), "starts with a title"
+    for part in ("Difficulty", "Time", "Prerequisites", "Previous", "Next"):
+        assert part in text, f"{path.name} lacks a '{part}' entry"
+    assert re.search(r"\]\(\d\d_\w+\.ipynb\)", text), "links to the lessons"
+    code = "\n".join(c.source for c in nb.cells if c.cell_type == "code")
+    assert f'cu.LessonRecorder("{path.stem}"' in code
+    assert "grader.check(" not in code and "BEGIN QUESTION" not in nbformat.writes(nb)
 
 
 def test_learner_notebooks_are_in_sync_with_solutions(tmp_path):
@@ -139,7 +162,7 @@ def test_learner_notebooks_open_unmodified():
     finally:
         kc.stop_channels()
         km.shutdown_kernel(now=True)
-    for path in LEARNER:
+    for path in LEARNER + appendix_notebooks(NOTEBOOKS):
         meta = nbformat.read(path, as_version=4).metadata
         assert dict(meta.kernelspec) == {
             "display_name": spec.display_name,

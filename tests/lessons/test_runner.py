@@ -135,3 +135,41 @@ def test_jobs_default_to_the_cpus_and_to_one_for_bench():
     assert run_lessons.parse_args([]).jobs == (os.cpu_count() or 1)
     assert run_lessons.parse_args(["--bench"]).jobs == 1
     assert run_lessons.parse_args(["--bench", "--jobs", "3"]).jobs == 3
+
+
+_APPENDIX = """
+import json, os
+out = os.environ["COURSE_RESULTS_DIR"]
+seen = sorted(name for name in os.listdir(out) if name.endswith(".env.json"))
+with open(os.path.join(out, "A1_summary.seen.json"), "w") as f:
+    json.dump({"seen": seen, "epochs": "EPOCHS" in globals(), "results": RESULTS}, f)
+"""
+
+
+def test_appendices_run_after_every_lesson_with_only_their_own_parameters(tmp_path):
+    """An appendix (A1_*.ipynb) reads what the lessons recorded: even with parallel jobs it starts
+    once every lesson has ended, and a lesson parameter (-p EPOCHS 7) is not passed to it."""
+    import nbformat
+
+    source, out = _fake_lessons(tmp_path), tmp_path / "out"
+    (source / "03_broken.ipynb").unlink()
+    nb = nbformat.v4.new_notebook()
+    params = nbformat.v4.new_code_cell("RESULTS = None")
+    params.metadata["tags"] = ["parameters"]
+    nb.cells = [params, nbformat.v4.new_code_cell(_APPENDIX)]
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(nb, source / "A1_summary.ipynb")
+    proc = subprocess.run(
+        RUNNER + ["--source", str(source), "--out", str(out), "--jobs", "2", "-p", "EPOCHS", "7"],
+        capture_output=True,
+        text=True,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    names = [ln.split()[0] for ln in proc.stdout.splitlines() if ln.startswith("  ") and "wall" not in ln]
+    assert names == ["01_slow", "02_fast", "A1_summary"]
+    seen = json.loads((out / "A1_summary.seen.json").read_text())
+    assert seen == {"seen": ["01_slow.env.json", "02_fast.env.json"], "epochs": False, "results": None}
+    only = subprocess.run(
+        RUNNER + ["--source", str(source), "--out", str(out), "--only", "A1"], capture_output=True, text=True
+    )
+    assert only.returncode == 0 and "0 lesson(s) and 1 appendix(es)" in only.stdout, only.stdout + only.stderr

@@ -108,6 +108,8 @@ def site(tmp_path_factory) -> Path:
         nxt = stems[i + 1] if i + 1 < len(stems) else None
         nb = _lesson(stem, f"Lesson {i + 1}", prev, nxt)
         nbformat.write(nb, executed / f"{stem}.ipynb")
+    # an appendix (A1_*.ipynb) is shown after the lessons, under a caption of its own
+    nbformat.write(_lesson("A1_appendix", "Appendix 1", stems[-1], None), executed / "A1_appendix.ipynb")
     readme = root / "README.md"
     readme.write_text(
         "# The course\n\n| # | Notebook |\n|---|---|\n"
@@ -153,6 +155,17 @@ def test_table_of_contents_lists_every_lesson(site: Path):
     links = _parse(site / "index.html").links
     for stem in ("01_first", "02_second"):
         assert any(urlsplit(h).path.endswith(f"notebooks/{stem}.html") for h in links), links
+
+
+def test_the_appendix_comes_after_the_lessons(site: Path):
+    assert "validation accuracy 0.91" in (site / "notebooks" / "A1_appendix.html").read_text(encoding="utf-8")
+    links = [urlsplit(h).path for h in _parse(site / "index.html").links]
+    order = [next(i for i, h in enumerate(links) if h.endswith(f"notebooks/{stem}.html"))
+             for stem in ("01_first", "02_second", "A1_appendix")]  # fmt: skip
+    assert order == sorted(order), links
+    assert "Appendix" in (site / "index.html").read_text(encoding="utf-8")
+    second = _parse(site / "notebooks" / "02_second.html")
+    assert second.rels.get("next", "").endswith("A1_appendix.html"), second.rels
 
 
 def test_previous_and_next_links(site: Path):
