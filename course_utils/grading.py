@@ -636,13 +636,75 @@ def expect_all(*checks: Callable[[], Any]) -> list[Any]:
     return results
 
 
+def _activation_kinds(activation: Any) -> list[str]:
+    """The name of an activation function (or of a layer used as one); ``[]`` for ``linear``."""
+    import keras
+
+    if isinstance(activation, keras.layers.Layer):
+        return _one_layer_kinds(activation)
+    name = getattr(activation, "__name__", None) or type(activation).__name__
+    return [] if name == "linear" else [name]
+
+
+def _relu_kind(layer: Any) -> str:
+    """``ReLU()`` with its defaults is ``"relu"``, like ``Activation("relu")``; else its settings."""
+    slope = float(getattr(layer, "negative_slope", 0.0) or 0.0)
+    threshold = float(getattr(layer, "threshold", 0.0) or 0.0)
+    max_value = getattr(layer, "max_value", None)
+    if max_value is None and slope == 0.0 and threshold == 0.0:
+        return "relu"
+    settings = [f"max_value={float(max_value):g}"] if max_value is not None else []
+    settings += [f"negative_slope={slope:g}"] if slope else []
+    settings += [f"threshold={threshold:g}"] if threshold else []
+    return f"relu({', '.join(settings)})"
+
+
+def _one_layer_kinds(layer: Any) -> list[str]:
+    import keras
+
+    layers = keras.layers
+    if isinstance(layer, keras.Model):  # a model used as a block of a larger one
+        return _model_kinds(layer)
+    if isinstance(layer, layers.Dense):
+        return ["dense" if layer.use_bias else "dense(no bias)", *_activation_kinds(layer.activation)]
+    if isinstance(layer, layers.Activation):
+        return _activation_kinds(layer.activation)
+    if isinstance(layer, layers.ReLU):
+        return [_relu_kind(layer)]
+    if isinstance(layer, layers.LeakyReLU):
+        return ["leaky_relu"]
+    if isinstance(layer, layers.Softmax):
+        return ["softmax"]
+    if isinstance(layer, layers.ELU):
+        return ["elu"]
+    if isinstance(layer, layers.BatchNormalization):
+        return ["batch_norm"]
+    if isinstance(layer, layers.Dropout):
+        return [f"dropout({float(layer.rate):g})"]
+    if isinstance(layer, (layers.Flatten, layers.InputLayer, layers.Identity)):
+        return []
+    return [type(layer).__name__]
+
+
+def _model_kinds(model: Any) -> list[str]:
+    out: list[str] = []
+    for layer in model.layers:
+        out += _one_layer_kinds(layer)
+    return out
+
+
 def layer_kinds(model: Any) -> list[str]:
     """Describes a Keras model as the sequence of operations its layers apply, for messages.
 
-    ``Dense`` layers appear as ``"dense"`` (``"dense(no bias)"`` without a bias) followed by
-    their activation when it is not linear; ``Activation`` layers by the activation's name,
-    ``BatchNormalization`` as ``"batch_norm"``, ``Dropout(r)`` as ``"dropout(r)"``. Input and
-    ``Flatten`` layers are left out.
+    Two models that compute the same thing get the same description, however they were written:
+    ``Sequential`` or functional, hand-written or from ``cu.build_mlp``, and whether an
+    activation is an argument (``Dense(64, activation="relu")``), an ``Activation("relu")``
+    layer or a ``ReLU()`` layer: each of these is ``"relu"``. ``Dense`` layers appear as
+    ``"dense"`` (``"dense(no bias)"`` without a bias) followed by their activation when it is
+    not linear; ``BatchNormalization`` as ``"batch_norm"``, ``Dropout(r)`` as ``"dropout(r)"``,
+    ``Softmax()`` as ``"softmax"``, ``LeakyReLU`` as ``"leaky_relu"``, a ``ReLU`` with other
+    settings by them (``"relu(max_value=6)"``), a model nested as a layer by its own layers, and
+    any other layer by its class name. Input, ``Flatten`` and ``Identity`` layers are left out.
 
     Args:
         model: A Keras model (``Sequential`` or functional).
@@ -660,6 +722,8 @@ def layer_kinds(model: Any) -> list[str]:
     >>> m = keras.Sequential([keras.Input((4,)), keras.layers.Dense(3, activation="relu")])
     >>> layer_kinds(m)
     ['dense', 'relu']
+    >>> layer_kinds(keras.Sequential([keras.Input((4,)), keras.layers.Dense(3), keras.layers.ReLU()]))
+    ['dense', 'relu']
     """
     import keras
 
@@ -669,24 +733,7 @@ def layer_kinds(model: Any) -> list[str]:
         raise AssertionError("Expected a Keras model, but it is None: does your function `return` the model?")
     if not isinstance(model, keras.Model):
         raise AssertionError(f"Expected a Keras model; got {type(model).__name__} {_short(model)}.")
-    out: list[str] = []
-    for layer in model.layers:
-        if isinstance(layer, keras.layers.Dense):
-            out.append("dense" if layer.use_bias else "dense(no bias)")
-            act = getattr(layer.activation, "__name__", str(layer.activation))
-            if act != "linear":
-                out.append(act)
-        elif isinstance(layer, keras.layers.Activation):
-            out.append(getattr(layer.activation, "__name__", str(layer.activation)))
-        elif isinstance(layer, keras.layers.BatchNormalization):
-            out.append("batch_norm")
-        elif isinstance(layer, keras.layers.Dropout):
-            out.append(f"dropout({float(layer.rate):g})")
-        elif isinstance(layer, (keras.layers.Flatten, keras.layers.InputLayer)):
-            continue
-        else:
-            out.append(type(layer).__name__)
-    return out
+    return _model_kinds(model)
 
 
 # ---- what a learner sees after grader.check("q1") ----

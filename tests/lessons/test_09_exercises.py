@@ -7,6 +7,7 @@ test_exercises.py; tools/grade.py on whole wrong submissions is checked in test_
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 import zipfile
@@ -21,6 +22,7 @@ import course_utils as cu
 
 LESSON = "09_exercises"
 THRESHOLD = 0.85
+TEST_SPLIT = cu.load_dataset("digits", n_train=100, seed=0)  # the fixed validation and test splits
 
 
 # ---- claims of the learner's default run ----------------------------------------------------------
@@ -77,17 +79,42 @@ def _challenge_cell() -> str:
     )
 
 
-@pytest.mark.parametrize("seed", [0, 1])
-def test_solution_clears_the_challenge_with_margin(seed):
-    env = {"np": np, "keras": keras, "cu": cu, "math": math, "SEED": seed}
+def _challenge_env(seed: int) -> dict:
+    env = {"np": np, "keras": keras, "cu": cu, "math": math, "dataclasses": dataclasses, "SEED": seed}
     exec(_challenge_cell().replace("print(", "(lambda *a, **k: None)("), env)
+    return env
+
+
+def _accuracy(model, x, y) -> float:
+    return float((np.asarray(model.predict(x, verbose=0)).argmax(axis=1) == y).mean())
+
+
+def test_the_learner_gets_the_challenge_without_its_test_split():
+    env = _challenge_env(0)
+    challenge = env["challenge"]
+    assert challenge.sizes == {"train": 300, "val": 360, "test": 0}, challenge.sizes
+    assert len(TEST_SPLIT.y_test) == 360  # what the hidden test grades on, held back from `challenge`
+    # the validation images the learner selects by are the ones the grader loads as validation
+    assert np.array_equal(challenge.x_val, TEST_SPLIT.x_val) and np.array_equal(
+        challenge.y_val, TEST_SPLIT.y_val
+    )
+
+
+# Measured with the solution's recipe on seeds 0 to 4: 0.922, 0.917, 0.914, 0.906, 0.906 on the held-out
+# test images (early-stopped on validation); the unregularized baseline 0.753, 0.742, 0.789 (seeds 0 to 2).
+@pytest.mark.parametrize("seed", [0, 1])
+def test_solution_clears_the_held_out_threshold_with_margin(seed, autograders):
+    env = _challenge_env(seed)
     assert env["CHALLENGE_THRESHOLD"] == THRESHOLD
     exec(_solution_source("challenge_model ="), env)
-    model, data = env["challenge_model"], env["challenge"]
-    accuracy = lambda x, y: float((np.asarray(model.predict(x, verbose=0)).argmax(axis=1) == y).mean())  # noqa: E731
-    val, test = accuracy(data.x_val, data.y_val), accuracy(data.x_test, data.y_test)
-    assert val >= THRESHOLD + 0.02, (seed, val)
-    assert val - test <= 0.05, (seed, val, test)  # the hidden check allows 0.08
+    model, history = env["challenge_model"], env["challenge_history"]
+    test = _accuracy(model, TEST_SPLIT.x_test, TEST_SPLIT.y_test)
+    assert test >= THRESHOLD + 0.03, (seed, test)
+    assert len(history.history["loss"]) <= 50
+    got, possible, text = _score(
+        autograders, "q3_challenge", {"challenge_model": model, "challenge_history": history}
+    )
+    assert got == possible == 4, text
 
 
 # ---- feedback on typical wrong answers, against the full tests ---------------------------------------
@@ -194,23 +221,71 @@ def test_q5_adam_feedback(fn, points, message, autograders):
     assert message in text
 
 
-def test_q3_challenge_feedback(data, autograders):
+def _history(epochs: int) -> keras.callbacks.History:
     history = keras.callbacks.History()
-    history.history = {"loss": [1.0] * 10}
+    history.history = {"loss": [1.0] * epochs}
+    return history
+
+
+def test_q3_challenge_feedback(data, autograders):
     untrained = _model(data, (256, 256))
     got, possible, text = _score(
-        autograders, "q3_challenge", {"challenge_model": untrained, "challenge_history": history}
+        autograders, "q3_challenge", {"challenge_model": untrained, "challenge_history": _history(10)}
     )
-    assert possible == 4 and got < possible
-    assert "below the threshold 0.850: missed by" in text
+    assert possible == 4 and got == 2, text  # architecture kept, trained within the budget; threshold missed
+    assert "the accuracy of challenge_model on held-out test images is" in text
+    assert "below the threshold 0.850: missed by" in text and "regularize more" in text
     got, _, text = _score(
-        autograders, "q3_challenge", {"challenge_model": _model(data, (64,)), "challenge_history": history}
+        autograders,
+        "q3_challenge",
+        {"challenge_model": _model(data, (64,)), "challenge_history": _history(10)},
     )
     assert "Keep the challenge's architecture" in text and "[64, 10]" in text
+    got, _, text = _score(
+        autograders, "q3_challenge", {"challenge_model": untrained, "challenge_history": _history(60)}
+    )
+    assert "challenge_history records 60 epochs; train for 1 to CHALLENGE_EPOCHS = 50 epochs." in text
     got, _, text = _score(autograders, "q3_challenge", {"challenge_model": ..., "challenge_history": ...})
     assert got == 0
     assert "challenge_model is not answered yet: replace the `...` with your compiled Keras model." in text
     assert "Ellipsis" not in text and "ellipsis" not in text
+
+
+def _challenge_run(seed: int, validate_on_test: bool):
+    """The reference recipe (dropout 0.5, early stopping on validation accuracy); with
+    ``validate_on_test`` it validates and early-stops on the grader's test images instead."""
+    env = _challenge_env(seed)
+    challenge = env["challenge"]
+    if validate_on_test:
+        challenge = dataclasses.replace(challenge, x_val=TEST_SPLIT.x_test, y_val=TEST_SPLIT.y_test)
+    cu.set_seed(seed)
+    model = cu.build_mlp(challenge.input_shape, 10, (256, 256), dropout=0.5, seed=seed)
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    stop = keras.callbacks.EarlyStopping(monitor="val_accuracy", patience=10, restore_best_weights=True)
+    history = cu.train(
+        model, challenge, epochs=50, batch_size=32, seed=seed, progress=False, callbacks=[stop]
+    )
+    return model, history, challenge
+
+
+def test_q3_early_stopping_on_the_graded_split_fails_and_says_why(autograders):
+    model, history, _ = _challenge_run(0, validate_on_test=True)
+    test = _accuracy(model, TEST_SPLIT.x_test, TEST_SPLIT.y_test)
+    assert test >= THRESHOLD, test  # it would pass on accuracy alone: only the detection fails it
+    got, possible, text = _score(
+        autograders, "q3_challenge", {"challenge_model": model, "challenge_history": history}
+    )
+    assert got == 2 and possible == 4, text
+    assert "validation scores are those of the held-out test images" in text
+    assert "early-stop on challenge's own validation split" in text
+
+
+def test_q3_a_model_trained_further_after_its_history_is_not_accused(autograders):
+    """A history that matches neither split (the model changed after it) is no evidence of peeking."""
+    model, history, challenge = _challenge_run(1, validate_on_test=False)
+    model.fit(challenge.x_train, challenge.y_train, epochs=1, verbose=0)  # one more epoch, not in `history`
+    _, _, text = _score(autograders, "q3_challenge", {"challenge_model": model, "challenge_history": history})
+    assert "validation scores are those of the held-out test images" not in text, text
 
 
 def test_q1_dropout_feedback(data, autograders):
@@ -311,6 +386,158 @@ def test_q2_bias_before_batch_norm_is_named(data, autograders):
     assert "use_bias=False" in text
 
 
+# ---- exercises 1 and 2 accept any correct Keras model --------------------------------------------------
+
+L = keras.layers
+
+
+def _compiled(model):
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    return model
+
+
+def _functional(data, blocks):
+    """A functional model: Flatten, then for each hidden block its layers (built fresh), then softmax."""
+    inputs = keras.Input(data.input_shape)
+    x = L.Flatten()(inputs)
+    for block in blocks:
+        for make in block:
+            x = make()(x)
+    x = L.Dense(data.num_classes)(x)
+    return _compiled(keras.Model(inputs, L.Softmax()(x)))
+
+
+def _sequential(data, blocks):
+    layers = [keras.Input(data.input_shape), L.Flatten()]
+    for block in blocks:
+        layers += [make() for make in block]
+    return _compiled(keras.Sequential([*layers, L.Dense(data.num_classes, activation="softmax")]))
+
+
+def dropout_models(data, hidden):
+    """Correct dropout_model answers written five ways."""
+    return {
+        "build_mlp": lambda rate: _model(data, hidden, dropout=rate),
+        "Sequential, Dense(activation='relu')": lambda rate: _sequential(
+            data, [[lambda u=u: L.Dense(u, activation="relu"), lambda: L.Dropout(rate)] for u in hidden]
+        ),
+        "Sequential, ReLU() layers": lambda rate: _sequential(
+            data, [[lambda u=u: L.Dense(u), L.ReLU, lambda: L.Dropout(rate)] for u in hidden]
+        ),
+        "functional, ReLU() layers": lambda rate: _functional(
+            data, [[lambda u=u: L.Dense(u), L.ReLU, lambda: L.Dropout(rate)] for u in hidden]
+        ),
+        "functional, Activation('relu')": lambda rate: _functional(
+            data,
+            [[lambda u=u: L.Dense(u), lambda: L.Activation("relu"), lambda: L.Dropout(rate)] for u in hidden],
+        ),
+    }
+
+
+def bn_models(data, hidden):
+    """Correct bn_model answers written four ways."""
+
+    def blocks(placement, relu):
+        if placement == "before":
+            return [[lambda u=u: L.Dense(u, use_bias=False), L.BatchNormalization, relu] for u in hidden]
+        return [[lambda u=u: L.Dense(u), relu, L.BatchNormalization] for u in hidden]
+
+    return {
+        "build_mlp": lambda p: _model(data, hidden, batch_norm=p),
+        "Sequential, ReLU() layers": lambda p: _sequential(data, blocks(p, L.ReLU)),
+        "functional, ReLU() layers": lambda p: _functional(data, blocks(p, L.ReLU)),
+        "functional, Activation('relu')": lambda p: _functional(
+            data, blocks(p, lambda: L.Activation("relu"))
+        ),
+    }
+
+
+@pytest.mark.parametrize("way", list(dropout_models(None, (16, 16))))
+def test_q1_accepts_every_correct_way_of_writing_the_model(way, data, autograders):
+    env = {"data": data, "HIDDEN_UNITS": (16, 16), "DROPOUT_RATES": (0.0, 0.5), "sweep": {0.0: 0.7, 0.5: 0.8}}
+    got, possible, text = _score(
+        autograders,
+        "q1_dropout_sweep",
+        {**env, "dropout_model": dropout_models(data, (16, 16))[way], "best_rate": 0.5},
+    )
+    assert got == possible == 3, (way, text)
+
+
+@pytest.mark.parametrize("way", list(bn_models(None, (16, 16))))
+def test_q2_accepts_every_correct_way_of_writing_the_model(way, data, autograders):
+    env = {
+        "HIDDEN_UNITS": (16, 16),
+        "bn_results": {"before": 0.8, "after": 0.7},
+        "better_placement": "before",
+    }
+    got, possible, text = _score(
+        autograders, "q2_bn_placement", {**env, "bn_model": bn_models(data, (16, 16))[way]}
+    )
+    assert got == possible == 3, (way, text)
+
+
+def test_q1_misplaced_or_missing_dropout_fails_and_shows_the_layers(data, autograders):
+    env = {"data": data, "HIDDEN_UNITS": (16, 16), "DROPOUT_RATES": (0.0, 0.5), "sweep": {0.0: 0.7, 0.5: 0.8}}
+    wrong = {
+        # dropout on the inputs instead of after the second hidden layer
+        "input dropout": lambda rate: _functional(
+            data,
+            [
+                [lambda: L.Dropout(rate), lambda: L.Dense(16), L.ReLU, lambda: L.Dropout(rate)],
+                [lambda: L.Dense(16), L.ReLU],
+            ],
+        ),
+        # two dropout layers after the first hidden layer, none after the second
+        "both in one block": lambda rate: _sequential(
+            data,
+            [
+                [lambda: L.Dense(16), L.ReLU, lambda: L.Dropout(rate), lambda: L.Dropout(rate)],
+                [lambda: L.Dense(16), L.ReLU],
+            ],
+        ),
+        # only after the first hidden layer
+        "missing": lambda rate: _sequential(
+            data,
+            [
+                [lambda: L.Dense(16, activation="relu"), lambda: L.Dropout(rate)],
+                [lambda: L.Dense(16), L.ReLU],
+            ],
+        ),
+    }
+    layers = {
+        "input dropout": "dropout(0.3) -> dense -> relu -> dropout(0.3) -> dense -> relu -> dense -> softmax",
+        "both in one block": (
+            "dense -> relu -> dropout(0.3) -> dropout(0.3) -> dense -> relu -> dense -> softmax"
+        ),
+        "missing": "dense -> relu -> dropout(0.3) -> dense -> relu -> dense -> softmax",
+    }
+    for name, fn in wrong.items():
+        got, _, text = _score(autograders, "q1_dropout_sweep", {**env, "dropout_model": fn, "best_rate": 0.5})
+        assert got < 3, (name, text)
+        assert "should have one Dropout(0.3) after each of its 2 hidden layers" in text, (name, text)
+        assert f"its layers are: {layers[name]}." in text, (name, text)
+
+
+def test_q2_wrong_placement_written_by_hand_is_named(data, autograders):
+    def swapped(placement):  # ReLU before batch norm for "before", and the other way round
+        relu_first = placement == "before"
+        blocks = [
+            [lambda: L.Dense(16), L.ReLU, L.BatchNormalization]
+            if relu_first
+            else [lambda: L.Dense(16, use_bias=False), L.BatchNormalization, L.ReLU]
+        ]
+        return _functional(data, blocks)
+
+    env = {"HIDDEN_UNITS": (16,), "bn_results": {"before": 0.8, "after": 0.7}, "better_placement": "before"}
+    got, _, text = _score(autograders, "q2_bn_placement", {**env, "bn_model": swapped})
+    assert got == 1, text  # only the hidden results test passes
+    assert "bn_model('before') applies dense -> relu -> batch_norm -> dense -> softmax; expected " in text
+    assert (
+        "bn_model('after') applies dense(no bias) -> batch_norm -> relu -> dense -> softmax; expected "
+        in text
+    )
+
+
 def test_q6_and_q7_feedback_names_the_wrong_items(autograders):
     mystery = cu.make_mystery_runs(seed=9)
     base = cu.make_learning_curves("overfitting", seed=1)
@@ -396,13 +623,16 @@ def test_hidden_tests_and_answers_stay_out_of_the_learner_notebook():
         "test_adam_matches_keras_adam",
         "test_answers_correct",
         "test_diagnosis_correct",
-        "test_challenge_generalizes_to_unseen_test_images",
+        "test_challenge_reaches_the_threshold_on_held_out_test_images",
+        "validation scores are those of the held-out test images",
         "test_best_rate_is_the_best_of_the_sweep",
         "test_bn_results_and_better_placement",
         '"c2": ("a"',
         "'c2': ('a'",
         "cu.diagnose_fit(h) for name",
         'dropout=0.5, name="regularized"',
+        'keras.layers.Dense(width, activation="relu"), keras.layers.Dropout(rate)]',
+        "keras.layers.Dense(width), keras.layers.ReLU(), keras.layers.BatchNormalization()]",
         "m_hat = m / (1 - beta_1 ** t)",
         "min(step - warmup_steps, decay_steps)",
     ):

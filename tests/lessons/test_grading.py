@@ -102,7 +102,9 @@ def faults(autograders, tmp_path_factory):
     (victim.txt) and the repository's solutions/ hashed before and after."""
     folder = tmp_path_factory.mktemp("submissions")
     solution = autograders[LESSON]["solution"]
-    make_submissions(solution, folder, ["several_faults", "deletes_grader"])
+    make_submissions(
+        solution, folder, ["several_faults", "deletes_grader", "other_correct_models", "wrong_models"]
+    )
     (folder / "honest.ipynb").write_text(solution.read_text())
     victim = folder / "victim.txt"
     victim.write_text("another learner's submission\n")
@@ -154,6 +156,8 @@ def test_csv_has_one_row_per_submission_and_one_column_per_question(faults, stuc
             {
                 "several_faults.ipynb",
                 "deletes_grader.ipynb",
+                "other_correct_models.ipynb",
+                "wrong_models.ipynb",
                 "honest.ipynb",
                 "victim.txt",
                 "hostile_escape.ipynb",
@@ -180,7 +184,7 @@ def test_several_faults_get_the_expected_partial_scores(faults):
     expected = {
         "q1_dropout_sweep": 3,  # right
         "q2_bn_placement": 0,  # the cell defining bn_model raised before defining it
-        "q3_challenge": 2,  # architecture kept and generalizes, threshold missed (2 of 4)
+        "q3_challenge": 2,  # architecture kept, trained within the budget; held-out threshold missed (2 of 4)
         "q4_schedule": 1,  # off-by-one warm-up: the decay-phase test still passes
         "q5_adam": 1,  # wrong sign: only the moments test passes
         "q6_diagnose": 2,
@@ -197,9 +201,39 @@ def test_feedback_says_what_is_wrong(faults):
     assert "q4_schedule: 1 / 3" in text and "Wrong value at step 0" in text
     assert "q5_adam: 1 / 4" in text and "Wrong sign" in text
     assert "q3_challenge: 2 / 4" in text and "below the threshold 0.850: missed by" in text
+    assert "the accuracy of challenge_model on held-out test images is" in text
     assert "`bn_model` is not a function yet" in text
     assert "(hidden test)" in text  # hidden tests' messages reach the instructor's feedback
     assert "Graded at the quick parameters" in text
+
+
+def test_hand_written_models_written_another_way_get_full_marks(faults):
+    """Functional API, ReLU() and Activation("relu") layers, Dense(activation="relu"), early stopping on
+    the validation loss: any correct Keras model passes, not only the solution's."""
+    _, rows = read_csv(faults[0] / "grades.csv")
+    row = rows["other_correct_models.ipynb"]
+    assert row["status"] == "ok" and float(row["total"]) == 21, row
+
+
+def test_wrong_hand_written_models_fail_with_what_is_wrong(faults):
+    _, rows = read_csv(faults[0] / "grades.csv")
+    row = rows["wrong_models.ipynb"]
+    assert row["status"] == "ok", row
+    assert {q: float(row[q]) for q in QUESTIONS} == {
+        "q1_dropout_sweep": 1.5,  # the sweep and best_rate are right; one Dropout is missing
+        "q2_bn_placement": 1,  # the results are right; both placements are swapped
+        "q3_challenge": 2,  # architecture and budget right; validated on the graded test images
+        "q4_schedule": 3,
+        "q5_adam": 4,
+        "q6_diagnose": 2,
+        "q7_concepts": 2,
+    }, row
+    text = (faults[0] / "feedback" / "wrong_models.ipynb.txt").read_text()
+    assert "should have one Dropout(0.3) after each of its 2 hidden layers" in text
+    assert "its layers are: dense -> relu -> dropout(0.3) -> dense -> relu -> dense -> softmax" in text
+    assert "bn_model('before') applies dense -> relu -> batch_norm -> dense -> relu -> batch_norm" in text
+    assert "validation scores are those of the held-out test images" in text
+    assert "early-stop on challenge's own validation split" in text
 
 
 def test_a_submission_that_deletes_the_grader_gets_what_its_answers_are_worth(faults):

@@ -12,6 +12,14 @@ Submissions:
 * ``several_faults.ipynb``: an off-by-one warm-up in the schedule (q4), the wrong sign in the
   Adam update (q5), an unregularized challenge model that misses the threshold (q3) and a cell
   that raises before the batch-norm exercise is defined (q2); q1, q6 and q7 are right.
+* ``other_correct_models.ipynb``: right answers written another way than the solution: the
+  dropout model with the functional API and ``ReLU()`` layers (q1), the batch-norm models as
+  ``Sequential`` stacks with ``Activation("relu")`` and ``Dense(activation="relu")`` (q2), and a
+  functional challenge model early-stopped on the validation loss (q3). Full marks.
+* ``wrong_models.ipynb``: hand-written models with typical mistakes: no dropout after the second
+  hidden layer (q1), batch norm on the wrong side of the ReLU for both placements (q2), and the
+  challenge model validated and early-stopped on the test images (loaded by the learner's own
+  code) rather than on the validation split (q3); q4 to q7 are right.
 * ``deletes_grader.ipynb``: deletes the grading files around it and the ``grader`` object, then
   defines correct answers for q4 and q5. The sandbox holds no grading file and the scores are
   decided outside it, so this changes nothing: q4 and q5 get their points, nothing else.
@@ -77,6 +85,123 @@ def several_faults(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
         "def bn_model(placement):",
         'raise RuntimeError("a crash before bn_model is defined")\n\ndef bn_model(placement):',
     )
+    return nb
+
+
+def _set_cell(nb: nbformat.NotebookNode, marker: str, source: str) -> None:
+    """Replace the whole source of the one code cell that contains ``marker``."""
+    hits = [c for c in nb.cells if c.cell_type == "code" and marker in c.source]
+    if len(hits) != 1:
+        raise ValueError(
+            f"expected one cell containing {marker!r}, found {len(hits)}: the solution changed; "
+            "update tests/submissions/make_submissions.py"
+        )
+    hits[0].source = source
+
+
+_COMPILE = """    model.compile(optimizer=keras.optimizers.Adam(learning_rate=LEARNING_RATE),
+                  loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    return model
+"""
+
+_FUNCTIONAL_DROPOUT = (
+    """def dropout_model(rate):
+    cu.set_seed(SEED)
+    inputs = keras.Input(shape=data.input_shape)
+    x = keras.layers.Flatten()(inputs)
+    for width in HIDDEN_UNITS:
+        x = keras.layers.Dense(width)(x)
+        x = keras.layers.ReLU()(x)
+        x = keras.layers.Dropout(rate)(x)
+    outputs = keras.layers.Dense(data.num_classes, activation="softmax")(x)
+    model = keras.Model(inputs, outputs)
+"""
+    + _COMPILE
+)
+
+_SEQUENTIAL_BN = (
+    """def bn_model(placement):
+    cu.set_seed(SEED)
+    model = keras.Sequential([keras.Input(shape=data.input_shape), keras.layers.Flatten()])
+    for width in HIDDEN_UNITS:
+        if placement == "before":
+            model.add(keras.layers.Dense(width, use_bias=False))
+            model.add(keras.layers.BatchNormalization())
+            model.add(keras.layers.Activation("relu"))
+        else:
+            model.add(keras.layers.Dense(width, activation="relu"))
+            model.add(keras.layers.BatchNormalization())
+    model.add(keras.layers.Dense(data.num_classes, activation="softmax"))
+"""
+    + _COMPILE
+)
+
+_FUNCTIONAL_CHALLENGE = """cu.set_seed(SEED)
+inputs = keras.Input(shape=challenge.input_shape)
+x = keras.layers.Flatten()(inputs)
+for width in CHALLENGE_HIDDEN:
+    x = keras.layers.ReLU()(keras.layers.Dense(width)(x))
+    x = keras.layers.Dropout(0.5)(x)
+challenge_model = keras.Model(inputs, keras.layers.Dense(challenge.num_classes, activation="softmax")(x))
+challenge_model.compile(optimizer=keras.optimizers.Adam(learning_rate=1e-3),
+                        loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+stop = keras.callbacks.EarlyStopping(monitor="val_loss", patience=10, restore_best_weights=True)
+challenge_history = cu.train(challenge_model, challenge, epochs=CHALLENGE_EPOCHS, batch_size=32,
+                             seed=SEED, progress=False, callbacks=[stop])
+"""
+
+
+def other_correct_models(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    _set_cell(nb, "def dropout_model(rate):", _FUNCTIONAL_DROPOUT)
+    _set_cell(nb, "def bn_model(placement):", _SEQUENTIAL_BN)
+    _set_cell(nb, "challenge_model = ", _FUNCTIONAL_CHALLENGE)
+    return nb
+
+
+_MISSING_DROPOUT = (
+    """def dropout_model(rate):
+    cu.set_seed(SEED)
+    model = keras.Sequential([
+        keras.Input(shape=data.input_shape), keras.layers.Flatten(),
+        keras.layers.Dense(HIDDEN_UNITS[0], activation="relu"), keras.layers.Dropout(rate),
+        keras.layers.Dense(HIDDEN_UNITS[1], activation="relu"),
+        keras.layers.Dense(data.num_classes, activation="softmax")])
+"""
+    + _COMPILE
+)
+
+_SWAPPED_BN = (
+    """def bn_model(placement):
+    cu.set_seed(SEED)
+    inputs = keras.Input(shape=data.input_shape)
+    x = keras.layers.Flatten()(inputs)
+    for width in HIDDEN_UNITS:
+        if placement == "before":   # wrong: this is batch norm AFTER the activation
+            x = keras.layers.BatchNormalization()(keras.layers.ReLU()(keras.layers.Dense(width)(x)))
+        else:                       # wrong: this is batch norm BEFORE the activation
+            x = keras.layers.ReLU()(keras.layers.BatchNormalization()(keras.layers.Dense(width, use_bias=False)(x)))
+    model = keras.Model(inputs, keras.layers.Dense(data.num_classes, activation="softmax")(x))
+"""
+    + _COMPILE
+)
+
+_PEEKING_CHALLENGE = """full = cu.load_dataset("digits", n_train=CHALLENGE_N_TRAIN, label_noise=CHALLENGE_LABEL_NOISE, seed=SEED)
+peek = dataclasses.replace(challenge, x_val=full.x_test, y_val=full.y_test)   # validates on the test images
+cu.set_seed(SEED)
+challenge_model = cu.build_mlp(challenge.input_shape, challenge.num_classes, CHALLENGE_HIDDEN,
+                               dropout=0.5, seed=SEED)
+challenge_model.compile(optimizer=keras.optimizers.Adam(learning_rate=1e-3),
+                        loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+stop = keras.callbacks.EarlyStopping(monitor="val_accuracy", patience=10, restore_best_weights=True)
+challenge_history = cu.train(challenge_model, peek, epochs=CHALLENGE_EPOCHS, batch_size=32,
+                             seed=SEED, progress=False, callbacks=[stop])
+"""
+
+
+def wrong_models(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    _set_cell(nb, "def dropout_model(rate):", _MISSING_DROPOUT)
+    _set_cell(nb, "def bn_model(placement):", _SWAPPED_BN)
+    _set_cell(nb, "challenge_model = ", _PEEKING_CHALLENGE)
     return nb
 
 
@@ -414,6 +539,8 @@ def make_sleeper(solution: Path, path: Path, marker: str) -> Path:
 
 NOTEBOOK_FAULTS = {
     "several_faults": several_faults,
+    "other_correct_models": other_correct_models,
+    "wrong_models": wrong_models,
     "deletes_grader": deletes_grader,
     "infinite_loop": infinite_loop,
 }

@@ -318,6 +318,102 @@ def test_layer_kinds_describes_batch_norm_placement_and_dropout():
     assert layer_kinds(after) == ["dense", "relu", "batch_norm", "dense", "softmax"]
 
 
+def _kinds_of_every_way(hidden_block, output=None):
+    """The same model written as Sequential and functional, its hidden block built by hidden_block()."""
+    import keras
+
+    layers = keras.layers
+    output = output or (lambda: [layers.Dense(10, activation="softmax")])
+    sequential = keras.Sequential([keras.Input((8, 8, 1)), layers.Flatten(), *hidden_block(), *output()])
+    inputs = keras.Input((8, 8, 1))
+    x = layers.Flatten()(inputs)
+    for layer in [*hidden_block(), *output()]:
+        x = layer(x)
+    return layer_kinds(sequential), layer_kinds(keras.Model(inputs, x))
+
+
+@pytest.mark.parametrize(
+    "relu",
+    [
+        lambda: [],  # activation="relu" on the Dense
+        lambda: ["Activation('relu')"],
+        lambda: ["ReLU()"],
+        lambda: ["Activation(keras.activations.relu)"],
+    ],
+    ids=["dense-argument", "Activation", "ReLU-layer", "Activation-function"],
+)
+def test_layer_kinds_names_relu_the_same_however_it_is_written(relu):
+    import keras
+
+    layers = keras.layers
+    make = {
+        "Activation('relu')": lambda: layers.Activation("relu"),
+        "ReLU()": layers.ReLU,
+        "Activation(keras.activations.relu)": lambda: layers.Activation(keras.activations.relu),
+    }
+    as_argument = not relu()
+
+    def block():
+        dense = layers.Dense(4, activation="relu") if as_argument else layers.Dense(4)
+        return [dense, *[make[name]() for name in relu()], layers.Dropout(0.25)]
+
+    for kinds in _kinds_of_every_way(block):
+        assert kinds == ["dense", "relu", "dropout(0.25)", "dense", "softmax"]
+
+
+def test_layer_kinds_matches_build_mlp_for_hand_written_batch_norm_stacks():
+    import keras
+
+    from course_utils import build_mlp
+
+    layers = keras.layers
+    for placement, block in (
+        ("before", lambda: [layers.Dense(4, use_bias=False), layers.BatchNormalization(), layers.ReLU()]),
+        ("after", lambda: [layers.Dense(4), layers.ReLU(), layers.BatchNormalization()]),
+    ):
+        expected = layer_kinds(build_mlp((8, 8, 1), 10, (4,), batch_norm=placement, seed=0))
+        softmax_layer = lambda: [layers.Dense(10), layers.Softmax()]  # noqa: E731
+        assert list(_kinds_of_every_way(block)) == [expected, expected]
+        assert list(_kinds_of_every_way(block, softmax_layer)) == [expected, expected]
+
+
+def test_layer_kinds_keeps_what_differs():
+    import keras
+
+    layers = keras.layers
+    model = keras.Sequential(
+        [
+            keras.Input((4,)),
+            layers.Dense(3, activation="tanh"),
+            layers.ReLU(max_value=6.0),
+            layers.ReLU(negative_slope=0.1),
+            layers.LeakyReLU(),
+            layers.Dropout(0.0),
+            layers.LayerNormalization(),
+            layers.Dense(2, use_bias=False),
+        ]
+    )
+    assert layer_kinds(model) == [
+        "dense",
+        "tanh",
+        "relu(max_value=6)",
+        "relu(negative_slope=0.1)",
+        "leaky_relu",
+        "dropout(0)",
+        "LayerNormalization",
+        "dense(no bias)",
+    ]
+
+
+def test_layer_kinds_describes_a_nested_model_by_its_layers():
+    import keras
+
+    layers = keras.layers
+    block = keras.Sequential([keras.Input((4,)), layers.Dense(4), layers.ReLU(), layers.Dropout(0.5)])
+    model = keras.Sequential([keras.Input((4,)), block, layers.Dense(2, activation="softmax")])
+    assert layer_kinds(model) == ["dense", "relu", "dropout(0.5)", "dense", "softmax"]
+
+
 def test_layer_kinds_rejects_non_models():
     with pytest.raises(AssertionError, match=r"the model is not answered yet: replace the `\.\.\.`"):
         layer_kinds(...)
