@@ -152,6 +152,7 @@ from .results import (
     Claim as Claim,
     LessonRecorder as LessonRecorder,
     SeedComparison as SeedComparison,
+    accuracy_standard_error as accuracy_standard_error,
     compare_over_seeds as compare_over_seeds,
     load_results as load_results,
 )

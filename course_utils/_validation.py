@@ -27,3 +27,10 @@ def check_non_negative(name: str, value: object) -> float:
     if isinstance(value, bool) or not isinstance(value, Real) or not float(value) >= 0.0:
         raise ValueError(f"`{name}` must be a number >= 0. Received: {name}={value!r}")
     return float(value)
+
+
+def check_fraction(name: str, value: object) -> float:
+    """A fraction in [0, 1], such as a measured accuracy."""
+    if isinstance(value, bool) or not isinstance(value, Real) or not 0.0 <= float(value) <= 1.0:
+        raise ValueError(f"`{name}` must be a number in [0, 1], such as 0.93. Received: {name}={value!r}")
+    return float(value)

@@ -32,6 +32,7 @@ __all__ = [
     "Claim",
     "LessonRecorder",
     "SeedComparison",
+    "accuracy_standard_error",
     "compare_over_seeds",
     "load_results",
 ]
@@ -216,6 +217,36 @@ def compare_over_seeds(
         standard_error=se,
         higher_is_better=bool(higher_is_better),
     )
+
+
+def accuracy_standard_error(accuracy: float, n: int) -> float:
+    """Standard error of an accuracy measured on ``n`` independent examples.
+
+    An accuracy ``p`` counted on ``n`` images is a mean of ``n`` right-or-wrong outcomes, so its
+    standard error is ``sqrt(p (1 - p) / n)``: at most ``0.5 / sqrt(n)`` (at ``p = 0.5``), and
+    smaller near 0 or 1. A lesson computes it at the accuracy it measured, never at a value
+    written into the prose, so that it stays right on another dataset or seed.
+
+    Args:
+        accuracy: The measured accuracy, in ``[0, 1]``.
+        n: The number of examples it was measured on (a positive integer).
+
+    Returns:
+        The standard error, as a float.
+
+    Raises:
+        ValueError: If ``accuracy`` is not a number in ``[0, 1]`` or ``n`` is not a positive integer.
+
+    Example:
+
+    >>> from course_utils import accuracy_standard_error
+    >>> round(accuracy_standard_error(0.9, 400), 4)
+    0.015
+    """
+    from ._validation import check_fraction, check_positive_int
+
+    p, n = check_fraction("accuracy", accuracy), check_positive_int("n", n)
+    return float(np.sqrt(p * (1.0 - p) / n))
 
 
 def _format_cell(value: Any) -> str:

@@ -101,9 +101,9 @@ class _Question:
     claims: tuple[tuple[str, str], ...] = ()
 
     def where(self) -> str:
-        """``"see 03_dropout, section 1. ..."``: the sections to re-read."""
-        parts = [f"{REVIEW_LESSONS.get(topic, topic)}, section {heading}" for topic, heading in self.sections]
-        return "See " + "; ".join(parts) + "."
+        """``'Re-read 03_dropout, section "1. ..."'``: the sections to re-read."""
+        parts = [f'{REVIEW_LESSONS.get(t, t)}, section "{heading}"' for t, heading in self.sections]
+        return "Re-read " + "; ".join(parts) + "."
 
     def _normalize(self, answer: Any) -> Any:  # pragma: no cover - overridden
         raise NotImplementedError
@@ -241,6 +241,13 @@ class QuestionFeedback:
         question: The question.
         given: The normalized answer (a letter or a float), ``None`` if unanswered.
         status: ``"right"``, ``"wrong"`` or ``"unanswered"``.
+
+    Example:
+
+    >>> import course_utils as cu
+    >>> feedback = cu.check_review("03_dropout", {"q2": "a"}).feedback[0]
+    >>> feedback.status, feedback.message()
+    ('unanswered', 'q1: not answered yet.')
     """
 
     question: _Question
@@ -280,6 +287,13 @@ class ReviewSheet:
     Attributes:
         lesson: The notebook's stem, e.g. ``"03_dropout"``.
         questions: The questions, in order.
+
+    Example:
+
+    >>> import course_utils as cu
+    >>> sheet = cu.review_questions("dropout")
+    >>> sheet.lesson, len(sheet.questions)
+    ('03_dropout', 5)
     """
 
     lesson: str
@@ -335,6 +349,13 @@ class ReviewResult:
     Attributes:
         lesson: The notebook's stem.
         feedback: One :class:`QuestionFeedback` per question, in order.
+
+    Example:
+
+    >>> import course_utils as cu
+    >>> result = cu.check_review("03_dropout", {})
+    >>> result.score, result.total, result.answered
+    (0, 5, 0)
     """
 
     lesson: str
@@ -1218,7 +1239,8 @@ INTERVIEW_EVIDENCE: dict[int, dict[str, tuple[tuple[Any, ...], ...]]] = {
         "claims": (
             (_C, "combined_beats_baseline"),
             (_C, "early_stopping_alone_is_close"),
-            (_C, "batch_norm_effect_not_measurable"),
+            (_C, "batch_norm_costs_accuracy"),
+            (_C, "batch_norm_cost_without_dropout_too"),
         ),
         "values": (
             (_C, ("dropout_variance_ratio", "predicted"), "variance ratio dropout causes, predicted"),

@@ -238,3 +238,23 @@ def test_compare_over_seeds_rejects_bad_input(a, b):
 
     with pytest.raises(ValueError):
         compare_over_seeds(a, b)
+
+
+def test_accuracy_standard_error_is_the_binomial_one_at_the_measured_accuracy():
+    import course_utils as cu
+
+    assert cu.accuracy_standard_error(0.5, 100) == pytest.approx(0.05)
+    assert cu.accuracy_standard_error(0.93, 360) == pytest.approx((0.93 * 0.07 / 360) ** 0.5)
+    assert cu.accuracy_standard_error(1.0, 50) == 0.0
+    assert cu.accuracy_standard_error(0.9, 400) < cu.accuracy_standard_error(0.5, 400)
+
+
+@pytest.mark.parametrize(
+    "accuracy, n, message",
+    [(1.2, 100, "accuracy"), (93, 100, "accuracy"), (True, 100, "accuracy"), (0.9, 0, "n"), (0.9, 2.5, "n")],
+)
+def test_accuracy_standard_error_names_the_bad_argument(accuracy, n, message):
+    import course_utils as cu
+
+    with pytest.raises(ValueError, match=f"`{message}`"):
+        cu.accuracy_standard_error(accuracy, n)
