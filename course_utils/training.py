@@ -3,9 +3,11 @@ and history summaries."""
 
 from __future__ import annotations
 
+import json
 import math
 import os
 import time
+from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any, Union
@@ -274,7 +276,131 @@ class _FastFunctions:
         )
 
 
-def _fast_functions(model: Any, *, record_rates: bool, fused: bool, reset_first: bool) -> Any:
+#: Compiled epochs shared between models of one architecture (see :func:`_architecture_key`):
+#: (architecture, function key) -> the ``functions`` dict of the model that traced them.
+_SHARED_FUNCTIONS: OrderedDict[Any, dict[str, Any]] = OrderedDict()
+_SHARED_LIMIT = 32  # architectures kept (least recently used dropped); each holds one small model
+#: Layers whose ``seed`` only sets their SeedGenerator's first state (a variable, passed to the
+#: compiled call like every other): two such layers with different seeds trace the same graph.
+_SEED_ONLY_SETS_STATE = {
+    "Dropout",
+    "SpatialDropout1D",
+    "SpatialDropout2D",
+    "SpatialDropout3D",
+    "GaussianNoise",
+    "GaussianDropout",
+    "AlphaDropout",
+}
+
+
+def _state_variables(model: Any) -> list[Any] | None:
+    """Every ``tf.Variable`` a compiled epoch reads or writes: the model's (weights, moving
+    statistics, dropout seed states), the optimizer's and the metrics', in a fixed order; ``None``
+    when one of them is not a plain TensorFlow variable."""
+    import tensorflow as tf
+
+    seen: set[int] = set()
+    out: list[Any] = []
+    for v in [*model.variables, *model.optimizer.variables, *model.metrics_variables]:
+        value = getattr(v, "_value", v)
+        if not isinstance(value, tf.Variable):
+            return None
+        if id(value) not in seen:
+            seen.add(id(value))
+            out.append(value)
+    return out
+
+
+def _keras_own(obj: Any) -> bool:
+    module = type(obj).__module__
+    return module.startswith("keras.") or module.startswith("course_utils.")
+
+
+def _architecture_key(model: Any) -> str | None:
+    """A string that two models share only if their compiled epochs are the same graph.
+
+    A compiled epoch reads every variable through the ``state`` argument (see
+    :func:`_fast_functions`), so a model can run the epoch another model traced when the Python
+    code that was traced is the same: the same classes (Keras's own or this package's, a
+    ``Sequential`` or functional model that overrides nothing) with the same configurations,
+    compile configuration and optimizer (up to names, initializer seeds, the seeds of dropout-like
+    layers and a constant learning rate, which are variables or used only when building).
+    ``None`` (never shared) for anything else, including XLA-compiled models."""
+    from keras.src.models.functional import Functional
+
+    if os.environ.get("COURSE_SHARE_TRACES", "1") == "0":
+        return None
+    if type(model) not in (keras.Sequential, Functional) or model.jit_compile:
+        return None
+    layers = list(model._flatten_layers(include_self=False, recursive=True))
+    if not all(type(layer).__module__.startswith("keras.") for layer in layers):
+        return None  # a layer written elsewhere may compute what its configuration does not say
+    optimizer = model.optimizer
+    if not _keras_own(optimizer) or any(not _keras_own(m) for m in model.metrics):
+        return None
+    loss = getattr(model, "loss", None)
+    if loss is not None and not isinstance(loss, str) and not _keras_own(loss):
+        return None
+
+    def scrub(value: Any, seeds_are_state: bool = False) -> Any:
+        if isinstance(value, dict):
+            cls = value.get("class_name")
+            state_seed = (
+                seeds_are_state
+                or cls in _SEED_ONLY_SETS_STATE
+                or (value.get("module") == "keras.initializers")
+            )
+            return {
+                k: scrub(v, state_seed)
+                for k, v in value.items()
+                if k != "name" and not (k == "seed" and seeds_are_state)
+            }
+        if isinstance(value, list | tuple):
+            return [scrub(v, seeds_are_state) for v in value]
+        return value
+
+    try:
+        compile_config = model.get_compile_config()
+        optimizer_config = dict(optimizer.get_config())
+        if isinstance(optimizer_config.get("learning_rate"), float):
+            optimizer_config.pop("learning_rate")  # a variable, passed like the weights
+        key = {
+            "model": [type(model).__name__, scrub(model.get_config())],
+            "layers": [type(layer).__module__ + "." + type(layer).__qualname__ for layer in layers],
+            "optimizer": [
+                type(optimizer).__module__ + "." + type(optimizer).__qualname__,
+                scrub(optimizer_config),
+            ],
+            "compile": scrub({k: v for k, v in (compile_config or {}).items() if k != "optimizer"}),
+        }
+        return json.dumps(key, sort_keys=True, default=repr)
+    except Exception:  # anything that does not serialize is not shared
+        return None
+
+
+def _captures_variables(concrete: Any) -> bool:
+    """Whether a traced function reads a variable that it was not passed (then it is not shared)."""
+    import tensorflow as tf
+
+    return any(
+        isinstance(t, tf.Variable) or getattr(t, "dtype", None) == tf.resource
+        for t in concrete.captured_inputs
+    )
+
+
+def _share(functions: dict[str, Any], concretes: Sequence[Any]) -> None:
+    """Offers a model's freshly traced epoch to later models of the same architecture."""
+    key = functions.pop("share_as", None)
+    if key is None or any(_captures_variables(c) for c in concretes):
+        return
+    _SHARED_FUNCTIONS[key] = functions
+    while len(_SHARED_FUNCTIONS) > _SHARED_LIMIT:
+        _SHARED_FUNCTIONS.popitem(last=False)
+
+
+def _fast_functions(
+    model: Any, *, record_rates: bool, fused: bool, reset_first: bool, share: bool = True
+) -> Any:
     """The compiled epoch of the fast path (cached on the model until it is compiled again).
 
     Each batch runs ``model.train_step`` (or ``test_step``) without autograph, as in Keras's
@@ -302,7 +428,12 @@ def _fast_functions(model: Any, *, record_rates: bool, fused: bool, reset_first:
         cache = _FastFunctions(model)
         object.__setattr__(model, "_course_fast_functions", cache)  # not tracked by Keras
     key = (record_rates, fused, reset_first)
-    if key in cache.functions:
+    if key in cache.functions and (share or cache.functions[key]["owner"] == id(model)):
+        return cache.functions[key]
+    architecture = _architecture_key(model) if share and _state_variables(model) is not None else None
+    if architecture is not None and (architecture, key) in _SHARED_FUNCTIONS:
+        _SHARED_FUNCTIONS.move_to_end((architecture, key))
+        cache.functions[key] = _SHARED_FUNCTIONS[(architecture, key)]
         return cache.functions[key]
 
     def compiled_step(step_function: Any) -> Any:
@@ -353,17 +484,20 @@ def _fast_functions(model: Any, *, record_rates: bool, fused: bool, reset_first:
             metric.reset_state()
 
     @tf.autograph.experimental.do_not_convert
-    def train_epoch(x: Any, y: Any, order: Any, batch_size: Any, num_steps: Any) -> tuple[Any, ...]:
+    def train_epoch(
+        state: Any, x: Any, y: Any, order: Any, batch_size: Any, num_steps: Any
+    ) -> tuple[Any, ...]:
         if reset_first:
             reset_metrics()
         return run_steps(train_one, x, y, order, batch_size, num_steps, record_rates)
 
     @tf.autograph.experimental.do_not_convert
-    def test_epoch(x: Any, y: Any, batch_size: Any, num_steps: Any) -> tuple[Any]:
+    def test_epoch(state: Any, x: Any, y: Any, batch_size: Any, num_steps: Any) -> tuple[Any]:
         return run_steps(test_one, x, y, None, batch_size, num_steps, False)[:1]
 
     @tf.autograph.experimental.do_not_convert
     def fused_epoch(
+        state: Any,
         x: Any,
         y: Any,
         order: Any,
@@ -374,10 +508,10 @@ def _fast_functions(model: Any, *, record_rates: bool, fused: bool, reset_first:
         val_batch_size: Any,
         val_steps: Any,
     ) -> tuple[Any, ...]:
-        out = train_epoch(x, y, order, batch_size, num_steps)
+        out = train_epoch(state, x, y, order, batch_size, num_steps)
         with tf.control_dependencies(keras.tree.flatten(out)):
             reset_metrics()  # evaluate's, after the training metrics were read
-            return out + test_epoch(x_val, y_val, val_batch_size, val_steps)
+            return out + test_epoch(state, x_val, y_val, val_batch_size, val_steps)
 
     metric_names: list[str] = []  # the logs' keys, in their order (known once traced)
 
@@ -387,6 +521,7 @@ def _fast_functions(model: Any, *, record_rates: bool, fused: bool, reset_first:
 
     @tf.autograph.experimental.do_not_convert
     def epoch_block(
+        state: Any,
         x: Any,
         y: Any,
         orders: Any,
@@ -421,6 +556,12 @@ def _fast_functions(model: Any, *, record_rates: bool, fused: bool, reset_first:
             "train": tf.function(train_epoch, reduce_retracing=True),
             "test": tf.function(test_epoch, reduce_retracing=True),
         }
+    # The model's variables reach the traced code through `state` (the first argument: every
+    # variable of _state_variables, which the code reads through the model's own attributes):
+    # TensorFlow then binds those reads to the argument, so another model of the same
+    # architecture can run this trace with its own variables (see _share).
+    functions["share_as"] = (architecture, key) if architecture is not None else None
+    functions["owner"] = id(model)
     cache.functions[key] = functions
     return functions
 
@@ -553,7 +694,6 @@ def _fit_fast(
     model.stop_training = False
     model.make_train_function()  # as fit and evaluate do: they exist afterwards
     model.make_test_function()
-    functions = _fast_functions(model, record_rates=bool(batch_loggers), fused=fuse, reset_first=reset_first)
     orders = _ShuffledOrder(n, seed)
     train_steps, all_val_steps, one_step = tf.constant(steps), tf.constant(val_steps), tf.constant(1)
     batch, val_batch = tf.constant(batch_size, tf.int64), tf.constant(val_batch_size, tf.int64)
@@ -566,17 +706,48 @@ def _fit_fast(
     data_spec = [tf.TensorSpec((None, *t.shape[1:]), t.dtype) for t in (x, y)]
     int32, int64 = tf.TensorSpec((), tf.int32), tf.TensorSpec((), tf.int64)
     order_spec = tf.TensorSpec((None,), tf.int64)
+    state = _state_variables(model) or []
+
+    def concrete_functions(functions: dict[str, Any]) -> list[Any]:
+        if observers_only:
+            return [
+                functions["epochs"].get_concrete_function(
+                    state,
+                    *data_spec,
+                    tf.TensorSpec((None, None), tf.int64),
+                    int64,
+                    int32,
+                    *data_spec,
+                    int64,
+                    int32,
+                )
+            ]
+        if fuse:
+            return [
+                functions["epoch"].get_concrete_function(
+                    state, *data_spec, order_spec, int64, int32, *data_spec, int64, int32
+                )
+            ]
+        return [
+            functions["train"].get_concrete_function(state, *data_spec, order_spec, int64, int32),
+            functions["test"].get_concrete_function(state, *data_spec, int64, int32),
+        ]
+
+    options = dict(record_rates=bool(batch_loggers), fused=fuse, reset_first=reset_first)
+    functions = _fast_functions(model, **options)
+    calls = concrete_functions(functions)
+    if functions["owner"] != id(model) and any(_captures_variables(c) for c in calls):
+        # Another model's trace that would read that model's variables: trace this one's own.
+        functions = _fast_functions(model, **options, share=False)
+        calls = concrete_functions(functions)
+    elif functions["owner"] == id(model):
+        _share(functions, calls)
     if observers_only:
-        epochs_call = functions["epochs"].get_concrete_function(
-            *data_spec, tf.TensorSpec((None, None), tf.int64), int64, int32, *data_spec, int64, int32
-        )
+        (epochs_call,) = calls
     elif fuse:
-        epoch_call = functions["epoch"].get_concrete_function(
-            *data_spec, order_spec, int64, int32, *data_spec, int64, int32
-        )
+        (epoch_call,) = calls
     else:
-        train_call = functions["train"].get_concrete_function(*data_spec, order_spec, int64, int32)
-        test_call = functions["test"].get_concrete_function(*data_spec, int64, int32)
+        train_call, test_call = calls
     callback_list.on_train_begin()
     if observers_only:
         # Nothing can change the training between epochs: several epochs per compiled call,
@@ -584,6 +755,7 @@ def _fit_fast(
         training_logs = None
         for block in _epoch_blocks(first, epochs, n, callbacks):
             train_rows, val_rows = epochs_call(
+                state,
                 x,
                 y,
                 orders.next_epochs(len(block)),
@@ -620,10 +792,12 @@ def _fit_fast(
             if fuse:
                 model.stop_evaluating = False
                 metric_logs, rates, rate_steps, val_metric_logs = epoch_call(
-                    x, y, orders.next_epoch(), batch, num_steps, x_val, y_val, val_batch, all_val_steps
+                    state, x, y, orders.next_epoch(), batch, num_steps, x_val, y_val, val_batch, all_val_steps
                 )
             else:
-                metric_logs, rates, rate_steps = train_call(x, y, orders.next_epoch(), batch, num_steps)
+                metric_logs, rates, rate_steps = train_call(
+                    state, x, y, orders.next_epoch(), batch, num_steps
+                )
             if batch_loggers:
                 rates, rate_steps = rates.numpy().tolist(), rate_steps.numpy().tolist()
                 for logger in batch_loggers:
@@ -642,7 +816,7 @@ def _fit_fast(
             if not fuse:
                 model.reset_metrics()
                 (val_metric_logs,) = test_call(
-                    x_val, y_val, val_batch, one_step if model.stop_evaluating else all_val_steps
+                    state, x_val, y_val, val_batch, one_step if model.stop_evaluating else all_val_steps
                 )
             val_logs = pythonify_logs(val_metric_logs)
             callback_list.on_test_end(val_logs)
@@ -721,7 +895,12 @@ def train(
     ``finalize_variable_values``; but each epoch is one compiled ``tf.function``: a graph loop of
     ``model.train_step`` over the epoch's batches, then, in the same call, the metrics reset and
     a loop of ``model.test_step`` over the validation batches (exactly what ``evaluate`` computes,
-    batch by batch). The batches are gathered, inside that call, from the arrays in the order
+    batch by batch). Every variable the call reads or writes (weights, moving statistics, dropout
+    seed states, optimizer and metric variables) is passed to it, so a later model of the same
+    architecture (Keras's own layers and optimizers with the same configuration, up to names,
+    seeds and a constant learning rate) runs the same trace with its own variables instead of
+    tracing again; a trace that would touch another model's variables is never used
+    (``COURSE_SHARE_TRACES=0`` turns the sharing off). The batches are gathered, inside that call, from the arrays in the order
     ``fit``'s shuffling ``tf.data`` input would hand them out (one pass over a shuffle of the
     example indices gives every epoch's order), with no ``tf.data`` iterator per epoch. When the
     only callbacks are the ``History`` and the progress lines (nothing that could change the
@@ -1103,9 +1282,14 @@ def benchmark_train_speed(
         repeats: Timed pairs; the best time of each is kept.
         seed: Seed of the weights, the shuffling and the data subset.
 
+    The first ``train`` call traces the architecture's compiled epoch; the later ones run that
+    trace with their own model's variables, as a lesson's second, third... model of one
+    architecture does (see :func:`train`), so both are reported.
+
     Returns:
         A dict with ``fit_seconds`` and ``train_seconds`` (best of ``repeats``), ``ratio``
-        (``fit_seconds / train_seconds``), every time (``fit_all``, ``train_all``), the largest
+        (``fit_seconds / train_seconds``), ``train_first_seconds`` and ``ratio_first`` (the
+        first ``train`` call, which traced), every time (``fit_all``, ``train_all``), the largest
         difference between the two runs' per-epoch histories (``max_history_difference``),
         ``fast_path`` (whether ``train`` took its fast path, or else why not) and the setup.
     """
@@ -1139,6 +1323,7 @@ def benchmark_train_speed(
         history = train(model, data, epochs=epochs, batch_size=batch_size, progress=False, seed=seed)
         return time.perf_counter() - start, history.history
 
+    _SHARED_FUNCTIONS.clear()  # the first train call traces; later ones run that trace (see train)
     fit_times: list[float] = []
     train_times: list[float] = []
     difference = 0.0
@@ -1158,6 +1343,8 @@ def benchmark_train_speed(
         "fit_seconds": round(min(fit_times), 3),
         "train_seconds": round(min(train_times), 3),
         "ratio": round(min(fit_times) / min(train_times), 2),
+        "train_first_seconds": round(train_times[0], 3),  # the call that traced the architecture
+        "ratio_first": round(min(fit_times) / train_times[0], 2),
         "fit_all": [round(t, 3) for t in fit_times],
         "train_all": [round(t, 3) for t in train_times],
         "max_history_difference": difference,

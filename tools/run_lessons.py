@@ -332,7 +332,9 @@ def main(argv: list[str] | None = None) -> int:
             print(
                 f"\ncu.train vs model.fit ({speed['model']}): fit {speed['fit_seconds']:.2f} s, "
                 f"cu.train {speed['train_seconds']:.2f} s: {speed['ratio']:.2f}x faster "
-                f"(best of {speed['repeats']}, interleaved; {same}{path_note})"
+                f"(best of {speed['repeats']}, interleaved; {same}{path_note}); the first call, "
+                f"which traces the architecture: {speed['train_first_seconds']:.2f} s, "
+                f"{speed['ratio_first']:.2f}x"
             )
         else:
             print(f"\ncu.train vs model.fit: the benchmark failed: {speed.get('error')}", file=sys.stderr)

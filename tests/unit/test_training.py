@@ -848,3 +848,104 @@ def test_a_callback_that_is_not_only_an_observer_gets_one_call_per_epoch(digits1
     assert seen == [(0, 0), (1, 4), (2, 8)]  # the optimizer's steps so far, epoch by epoch
     train(_seeded_model(digits100), digits100, epochs=3, batch_size=32, progress=False)
     assert blocks_used == [1]
+
+
+# ---- traces shared between models of one architecture ------------------------------------------
+
+
+def _train_pair(data, monkeypatch, *, share, callbacks=lambda: [], **model_kwargs):
+    """Trains model A (seed 0) then model B (seed 1) of one architecture; returns both histories
+    and B's weights and optimizer variables."""
+    monkeypatch.setenv("COURSE_SHARE_TRACES", "1" if share else "0")
+    training_module._SHARED_FUNCTIONS.clear()
+    out = []
+    for seed in (0, 1):
+        model = _seeded_model(data, seed=seed, **model_kwargs)
+        history = train(model, data, epochs=6, callbacks=callbacks(), progress=False, seed=seed)
+        out.append((history.history, model.get_weights(), [np.asarray(v) for v in model.optimizer.variables]))
+    return out
+
+
+@pytest.mark.parametrize(
+    "model_kwargs",
+    [
+        {"hidden": (32,)},
+        {
+            "hidden": (32, 16),
+            "dropout": 0.3,
+            "batch_norm": True,
+            "kernel_regularizer": keras.regularizers.L2(1e-3),
+        },
+    ],
+    ids=["plain", "dropout+bn+l2"],
+)
+def test_a_shared_trace_gives_bit_identical_training(digits100, monkeypatch, model_kwargs):
+    callbacks = lambda: [keras.callbacks.EarlyStopping(monitor="val_loss", patience=1)]  # noqa: E731
+    shared = _train_pair(digits100, monkeypatch, share=True, callbacks=callbacks, **model_kwargs)
+    assert len(training_module._SHARED_FUNCTIONS) == 1  # B ran A's trace
+    alone = _train_pair(digits100, monkeypatch, share=False, callbacks=callbacks, **model_kwargs)
+    assert not training_module._SHARED_FUNCTIONS
+    for (h_s, w_s, o_s), (h_a, w_a, o_a) in zip(shared, alone, strict=True):
+        assert h_s == h_a  # the same floats, A's and B's
+        for a, b in zip(w_s + o_s, w_a + o_a, strict=True):
+            np.testing.assert_array_equal(a, b)
+
+
+def test_a_trace_that_would_read_another_models_variables_is_not_used(digits100, monkeypatch):
+    monkeypatch.setenv("COURSE_SHARE_TRACES", "1")
+    training_module._SHARED_FUNCTIONS.clear()
+    first = _seeded_model(digits100, seed=0)
+    train(first, digits100, epochs=2, progress=False)  # traces the no-callback block only
+    before = first.get_weights()
+    second = _seeded_model(digits100, seed=1)
+    stop = keras.callbacks.EarlyStopping(monitor="val_loss", patience=1)
+    history = train(second, digits100, epochs=4, callbacks=[stop], progress=False, seed=1)
+    for a, b in zip(before, first.get_weights(), strict=True):
+        np.testing.assert_array_equal(a, b)  # the first model was not trained again
+    monkeypatch.setenv("COURSE_SHARE_TRACES", "0")
+    alone = _seeded_model(digits100, seed=1)
+    ref = train(
+        alone,
+        digits100,
+        epochs=4,
+        callbacks=[keras.callbacks.EarlyStopping(monitor="val_loss", patience=1)],
+        progress=False,
+        seed=1,
+    )
+    assert history.history == ref.history
+
+
+def test_the_architecture_key_ignores_names_and_seeds_only(digits100):
+    key = training_module._architecture_key
+    base = key(_seeded_model(digits100, seed=0, dropout=0.3))
+    assert base is not None
+    assert key(_seeded_model(digits100, seed=5, dropout=0.3)) == base  # seeds and names
+    assert (
+        key(_seeded_model(digits100, seed=0, dropout=0.3, optimizer=lambda: keras.optimizers.Adam(5e-2)))
+        == base
+    )
+    for other in (
+        _seeded_model(digits100, seed=0, dropout=0.4),
+        _seeded_model(digits100, seed=0, dropout=0.3, hidden=(33,)),
+        _seeded_model(digits100, seed=0, dropout=0.3, kernel_regularizer=keras.regularizers.L2(1e-3)),
+        _seeded_model(digits100, seed=0, dropout=0.3, optimizer=lambda: keras.optimizers.SGD(1e-2)),
+        _seeded_model(
+            digits100,
+            seed=0,
+            dropout=0.3,
+            optimizer=lambda: keras.optimizers.Adam(
+                keras.optimizers.schedules.ExponentialDecay(1e-3, 10, 0.5)
+            ),
+        ),
+    ):
+        assert key(other) not in (None, base)
+
+    class Doubling(keras.layers.Layer):  # its call is not described by its configuration
+        def call(self, x):
+            return 2 * x
+
+    custom = keras.Sequential(
+        [keras.Input((8, 8, 1)), keras.layers.Flatten(), Doubling(), keras.layers.Dense(10)]
+    )
+    custom.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+    assert key(custom) is None
