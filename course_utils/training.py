@@ -900,8 +900,8 @@ def train(
     architecture (Keras's own layers and optimizers with the same configuration, up to names,
     seeds and a constant learning rate) runs the same trace with its own variables instead of
     tracing again; a trace that would touch another model's variables is never used
-    (``COURSE_SHARE_TRACES=0`` turns the sharing off). The batches are gathered, inside that call, from the arrays in the order
-    ``fit``'s shuffling ``tf.data`` input would hand them out (one pass over a shuffle of the
+    (``COURSE_SHARE_TRACES=0`` turns the sharing off). The batches are gathered, inside that
+    call, from the arrays in the order ``fit``'s shuffling ``tf.data`` input would hand them out (one pass over a shuffle of the
     example indices gives every epoch's order), with no ``tf.data`` iterator per epoch. When the
     only callbacks are the ``History`` and the progress lines (nothing that could change the
     training between epochs), one compiled call runs several epochs (up to the next progress
