@@ -901,8 +901,9 @@ def train(
     seeds and a constant learning rate) runs the same trace with its own variables instead of
     tracing again; a trace that would touch another model's variables is never used
     (``COURSE_SHARE_TRACES=0`` turns the sharing off). The batches are gathered, inside that
-    call, from the arrays in the order ``fit``'s shuffling ``tf.data`` input would hand them out (one pass over a shuffle of the
-    example indices gives every epoch's order), with no ``tf.data`` iterator per epoch. When the
+    call, from the arrays in the order ``fit``'s shuffling ``tf.data`` input would hand them out
+    (one pass over a shuffle of the example indices gives every epoch's order), with no
+    ``tf.data`` iterator per epoch. When the
     only callbacks are the ``History`` and the progress lines (nothing that could change the
     training between epochs), one compiled call runs several epochs (up to the next progress
     line), and each epoch's callback calls then follow with that epoch's logs. Batches come in
