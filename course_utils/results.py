@@ -260,12 +260,29 @@ def _format_cell(value: Any) -> str:
     return str(value)
 
 
+_PLAIN = (bool, int, float, str, type(None), tuple, list, np.integer, np.floating)
+
+
+def _parameters_of(parameters: Mapping[str, Any]) -> dict[str, Any]:
+    """A dict as it is; a module namespace (``globals()``) as its upper-case plain-valued names."""
+    if "__name__" not in parameters:
+        return dict(parameters)
+    return {
+        name: value
+        for name, value in parameters.items()
+        if name.isupper() and not name.startswith("_") and isinstance(value, _PLAIN)
+    }
+
+
 class LessonRecorder:
     """Collects a lesson's measured numbers and (optionally) saves them as JSON.
 
     Args:
         lesson: The lesson's name, e.g. ``"01_overfitting"``; it names the JSON file.
-        parameters: The values of the notebook's parameters cell, saved alongside.
+        parameters: The values of the notebook's parameters cell, saved alongside: a dict, or
+            the notebook's ``globals()`` right after its parameters cell, of which the upper-case
+            names holding plain values (numbers, strings, booleans, ``None``, tuples and lists:
+            the course's parameters cells) are kept, papermill's injected values included.
         out_dir: Folder to write to; defaults to ``$COURSE_RESULTS_DIR`` (nothing is written
             when neither is set).
 
@@ -280,6 +297,9 @@ class LessonRecorder:
     0.995
     >>> rec["final_train_accuracy"]
     0.995
+    >>> notebook = {"__name__": "__main__", "SEED": 0, "EPOCHS": 10, "helper": print}  # globals()
+    >>> LessonRecorder("01_overfitting", parameters=notebook, out_dir=None).parameters
+    {'SEED': 0, 'EPOCHS': 10}
     """
 
     def __init__(
@@ -291,7 +311,7 @@ class LessonRecorder:
         if not lesson or any(sep in lesson for sep in ("/", "\\")):
             raise ValueError(f"`lesson` must be a plain name such as '01_overfitting'. Received: {lesson!r}")
         self.lesson = lesson
-        self.parameters = _jsonable(dict(parameters or {}))
+        self.parameters = _jsonable(_parameters_of(parameters or {}))
         directory = out_dir if out_dir is not None else os.environ.get(RESULTS_DIR_ENV)
         self.path: Path | None = Path(directory) / f"{lesson}.results.json" if directory else None
         self.values: dict[str, Any] = {}

@@ -279,7 +279,7 @@ class _FastFunctions:
 #: Compiled epochs shared between models of one architecture (see :func:`_architecture_key`):
 #: (architecture, function key) -> the ``functions`` dict of the model that traced them.
 _SHARED_FUNCTIONS: OrderedDict[Any, dict[str, Any]] = OrderedDict()
-_SHARED_LIMIT = 32  # architectures kept (least recently used dropped); each holds one small model
+_SHARED_LIMIT = 16  # architectures kept (least recently used dropped); each keeps its model alive
 #: Layers whose ``seed`` only sets their SeedGenerator's first state (a variable, passed to the
 #: compiled call like every other): two such layers with different seeds trace the same graph.
 _SEED_ONLY_SETS_STATE = {

@@ -167,16 +167,53 @@ def test_validation_correctness_matches_the_recorded_accuracies(values):
 
 
 @pytest.mark.parametrize("name", REGULARIZED)
-def test_no_regularizer_lowers_validation_accuracy(values, name):
-    """'No regularizer lowers validation accuracy', recomputed from the per-image results, and the
-    verdict column agrees with the paired difference and its two standard errors."""
+def test_the_single_seed_verdicts_follow_the_per_image_differences(values, name):
+    """The first table's verdict column, recomputed from the per-image results: the paired
+    difference and its two standard errors (one seed)."""
     diff, se = _paired(values, name)
     row = values["comparison"][name]
     assert row["val - baseline"] == pytest.approx(diff, abs=1e-9)
     assert row["2 SE"] == pytest.approx(2 * se, abs=1e-9)
-    assert diff >= 0, (name, diff, se)
     expected = "no measurable difference" if abs(diff) <= 2 * se else ("higher" if diff > 0 else "lower")
     assert row["validation vs baseline"] == expected
+
+
+def _over_seeds(values, name, key, higher_is_better=True):
+    """``name`` minus the baseline over the seeds, recomputed from the per-seed values."""
+    per_seed = values["per_seed"]
+    reg = np.array([r[key] for r in per_seed[name]])
+    base = np.array([r[key] for r in per_seed["baseline"]])
+    assert len(reg) == len(base) >= 3
+    d = reg - base
+    return float(d.mean()), float(d.std(ddof=1) / np.sqrt(len(d)))
+
+
+def test_the_over_seed_comparison_starts_from_the_first_table(values, params):
+    assert params["COMPARISON_SEEDS"] >= 3
+    for name in ["baseline", *REGULARIZED]:
+        first = values["per_seed"][name][0]
+        run = values[f"run/{name}"]
+        assert first == {"val": run["val_accuracy"], "gap": run["gap"], "memorized": run["memorized"]}, name
+
+
+@pytest.mark.parametrize("name", REGULARIZED)
+def test_every_regularizer_narrows_the_gap_beyond_two_se_over_seeds(values, name):
+    diff, se = _over_seeds(values, name, "gap")
+    row = values["over_seeds"][name]
+    assert row["gap - baseline"] == pytest.approx(diff) and row["2 SE (gap)"] == pytest.approx(2 * se)
+    assert diff < -0.1 and -diff > 2 * se, (name, diff, se)
+    assert all(r["memorized"] < 0.5 for r in values["per_seed"][name]), name
+    assert all(r["memorized"] > 0.9 for r in values["per_seed"]["baseline"])
+
+
+@pytest.mark.parametrize("name", REGULARIZED)
+def test_no_regularizer_is_measurably_worse_over_seeds(values, name):
+    diff, se = _over_seeds(values, name, "val")
+    row = values["over_seeds"][name]
+    assert row["val - baseline"] == pytest.approx(diff) and row["2 SE (val)"] == pytest.approx(2 * se)
+    assert not (diff < 0 and -diff > 2 * se), (name, diff, se)
+    expected = f"{name} is better" if diff > 2 * se else "no measurable difference"
+    assert row["validation vs baseline"] == expected, (name, row)
 
 
 def test_every_claim_of_the_lesson_is_stated_and_holds(run):

@@ -121,6 +121,7 @@ def test_the_large_constant_rate_ends_above_the_tuned_one_beyond_2_se(values):
 def test_the_notebook_computed_the_same_verdicts(run):
     claims = {c["id"]: c for c in run[0]["claims"]}
     assert set(claims) == {
+        "stateful_scheduler_compounds",
         "cosine_lower_training_loss",
         "cosine_validation_edge_is_small",
         "1cycle_no_better_than_tuned",
@@ -302,3 +303,10 @@ def test_q2_warmup_cosine_feedback(fn, message, autograders):
         load_tests(LESSON, "q2_warmup_cosine", autograders), {"np": np, "warmup_cosine": cosine_right}
     )
     assert right == tests.possible
+
+
+def test_the_stateful_scheduler_form_compounds_across_fit_calls(values):
+    s = values["stateful_scheduler"]
+    peak = s["peak"]
+    assert s["stateful"] == pytest.approx([peak * 0.95**5, peak * 0.95**10], rel=1e-5), s
+    assert s["of_epoch"] == pytest.approx([peak * 0.95**5, peak * 0.95**5], rel=1e-5), s

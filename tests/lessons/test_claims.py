@@ -23,3 +23,28 @@ def test_every_claim_holds_and_is_printed(lesson, executed):
     failed = [c for c in claims if not c["holds"]]
     assert not failed, f"{lesson}: claims that do not hold on the default run: {failed}"
     assert len({c["id"] for c in claims}) == len(claims)
+
+
+@pytest.mark.parametrize("lesson", LESSONS)
+def test_the_results_record_exactly_the_parameters_cell(lesson, executed):
+    """`LessonRecorder(..., parameters=globals())` keeps the parameters cell's names: the results
+    file holds each of them with the value the run used, and nothing else."""
+    import ast
+
+    import nbformat
+    from conftest import NOTEBOOKS
+
+    results, executed_nb = executed(lesson)
+    master = nbformat.read(NOTEBOOKS / f"{lesson}.ipynb", as_version=4)
+    cell = next(c for c in master.cells if "parameters" in c.metadata.get("tags", []))
+    names = {target.id for node in ast.parse(cell.source).body for target in node.targets}
+    assert set(results["parameters"]) == names, set(results["parameters"]) ^ names
+    # the values are the ones the run used: the defaults, with papermill's injected values on top
+    namespace: dict = {}
+    for c in executed_nb.cells:
+        tags = c.metadata.get("tags", [])
+        if "parameters" in tags or "injected-parameters" in tags:
+            exec(c.source, namespace)  # assignments of literals only (test_hygiene checks it)
+    as_json = lambda v: [as_json(x) for x in v] if isinstance(v, (list, tuple)) else v  # noqa: E731
+    for name in names:
+        assert results["parameters"][name] == as_json(namespace[name]), name

@@ -258,3 +258,32 @@ def test_accuracy_standard_error_names_the_bad_argument(accuracy, n, message):
 
     with pytest.raises(ValueError, match=f"`{message}`"):
         cu.accuracy_standard_error(accuracy, n)
+
+
+def test_the_recorder_keeps_the_parameters_of_a_notebook_namespace():
+    import numpy as np
+
+    from course_utils import LessonRecorder
+
+    namespace = {
+        "__name__": "__main__",
+        "np": np,
+        "SEED": 0,
+        "HIDDEN_UNITS": (8, 8),
+        "RATE": 0.5,
+        "DATASET": "digits",
+        "NOTHING": None,
+        "_PRIVATE": 1,
+        "lower": 3,
+        "MODEL": object(),
+    }
+    recorder = LessonRecorder("01_overfitting", parameters=namespace, out_dir=None)
+    assert recorder.parameters == {
+        "SEED": 0,
+        "HIDDEN_UNITS": [8, 8],
+        "RATE": 0.5,
+        "DATASET": "digits",
+        "NOTHING": None,
+    }
+    # a plain dict is kept whole
+    assert LessonRecorder("x", parameters={"lower": 1}, out_dir=None).parameters == {"lower": 1}
