@@ -20,6 +20,7 @@ import math
 import os
 import platform
 import tempfile
+import textwrap
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -64,6 +65,41 @@ def _jsonable(value: Any) -> Any:
     )
 
 
+CLAIM_WIDTH = 88
+"""Printed claims are wrapped to this many characters."""
+
+
+def wrap_line(text: str, indent: str = "", hanging: str = "    ") -> str:
+    """Wraps one printed line at word boundaries, to :data:`CLAIM_WIDTH` characters.
+
+    A notebook's output area breaks an over-long line wherever it runs out of room, mid-word
+    included; this breaks it between words first. Words (numbers, hyphenated words) are never
+    split.
+
+    Args:
+        text: The line.
+        indent: Put before the first line.
+        hanging: Put before every continuation line.
+
+    Returns:
+        The wrapped text, lines joined by ``"\\n"``.
+
+    Example:
+
+    >>> print(wrap_line("claim holds: " + "word " * 20, hanging="  "))
+    claim holds: word word word word word word word word word word word word word word word
+      word word word word word
+    """
+    wrapper = textwrap.TextWrapper(
+        CLAIM_WIDTH,
+        initial_indent=indent,
+        subsequent_indent=hanging,
+        break_long_words=False,
+        break_on_hyphens=False,
+    )
+    return wrapper.fill(text)
+
+
 @dataclass(frozen=True)
 class Claim:
     """A claim a lesson makes, with the verdict its own run computed.
@@ -92,7 +128,12 @@ class Claim:
 
     def __str__(self) -> str:
         verdict = "holds" if self.holds else "does NOT hold on this run"
-        return f"claim {verdict}: {self.statement}\n    evidence: {self.evidence}"
+        return "\n".join(
+            [
+                wrap_line(f"claim {verdict}: {self.statement}", hanging="    "),
+                wrap_line(f"evidence: {self.evidence}", indent="    ", hanging="        "),
+            ]
+        )
 
     def as_dict(self) -> dict[str, Any]:
         return {"id": self.id, "statement": self.statement, "holds": self.holds, "evidence": self.evidence}

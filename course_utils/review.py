@@ -24,12 +24,13 @@ import json
 import math
 import os
 import re
-import textwrap
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from numbers import Real
 from pathlib import Path
 from typing import Any
+
+from .results import wrap_line
 
 __all__ = [
     "INTERVIEW_EVIDENCE",
@@ -81,7 +82,6 @@ INTERVIEW_QUESTIONS: dict[int, str] = {
     15: "What regularization strategy would you use for a model in production?",
 }
 
-_TEXT_WIDTH = 100
 _WRAP = "white-space: pre-wrap; overflow-wrap: anywhere; word-break: normal;"
 
 
@@ -180,14 +180,7 @@ class MultipleChoice(_Question):
 
     def _text(self) -> str:
         return "\n".join(
-            textwrap.fill(
-                f"({k}) {v}",
-                width=_TEXT_WIDTH,
-                initial_indent="   ",
-                subsequent_indent="       ",
-                break_long_words=False,
-            )
-            for k, v in self.choices.items()
+            wrap_line(f"({k}) {v}", indent="   ", hanging="       ") for k, v in self.choices.items()
         )
 
 
@@ -269,10 +262,7 @@ class QuestionFeedback:
 
 
 def _wrap(text: str) -> str:
-    return "\n".join(
-        textwrap.fill(line, width=_TEXT_WIDTH, subsequent_indent="    ", break_long_words=False)
-        for line in text.splitlines()
-    )
+    return "\n".join(wrap_line(line) for line in text.splitlines())
 
 
 def _html(text: str) -> str:
@@ -300,8 +290,8 @@ class ReviewSheet:
     questions: tuple[MultipleChoice | Numeric, ...]
 
     def template(self) -> str:
-        """The answers dictionary to fill in: ``answers = {"q1": None, ...}``."""
-        return "answers = {" + ", ".join(f'"{q.id}": None' for q in self.questions) + "}"
+        """The answers dictionary to fill in: ``review_answers = {"q1": None, ...}``."""
+        return "review_answers = {" + ", ".join(f'"{q.id}": None' for q in self.questions) + "}"
 
     def __str__(self) -> str:
         covered = sorted({n for q in self.questions for n in q.interview})
@@ -317,7 +307,7 @@ class ReviewSheet:
         lines.append(
             _wrap(
                 f"Fill in {self.template()} (a letter in quotes, or a number), then run "
-                f'cu.check_review("{self.lesson}", answers).'
+                f'cu.check_review("{self.lesson}", review_answers).'
             )
         )
         return "\n".join(lines)
@@ -338,7 +328,7 @@ class ReviewSheet:
             f"<div><b>Check your understanding</b> ({_html(self.lesson)})</div>"
             f'<ol style="list-style: none; padding-left: 0;">{"".join(items)}</ol>'
             f"<div>Fill in <code>{_html(self.template())}</code>, then run "
-            f'<code>cu.check_review("{_html(self.lesson)}", answers)</code>.</div></div>'
+            f'<code>cu.check_review("{_html(self.lesson)}", review_answers)</code>.</div></div>'
         )
 
 
@@ -430,9 +420,10 @@ def _mc(
     sections: Sequence[tuple[str, str]],
     interview: Sequence[int],
     claims: Sequence[tuple[str, str]] = (),
+    shuffle: bool = True,
 ) -> MultipleChoice:
     letters = "abcdefgh"
-    return MultipleChoice(
+    question = MultipleChoice(
         id=id,
         prompt=prompt,
         explanation=explanation,
@@ -441,6 +432,43 @@ def _mc(
         claims=tuple(claims),
         choices={letters[i]: text for i, text in enumerate(choices)},
         answer=answer,
+    )
+    if not shuffle:
+        _FIXED_ORDER.add(_id_of(question))
+    return question
+
+
+#: Questions whose choices keep the order the bank writes (labels "A", "B", "C").
+_FIXED_ORDER: set[tuple[str, str]] = set()
+
+
+def _id_of(question: MultipleChoice | Numeric) -> tuple[str, str]:
+    """``(prompt, id)``: what tells two questions apart across banks."""
+    return (question.prompt, question.id)
+
+
+#: Where the right choice goes, question by question (see `_placed`): the right letters are spread
+#: evenly over a, b and c, with no pattern a learner could follow.
+_PLACES = (2, 0, 1, 0, 2, 1, 1, 2, 0, 1, 0, 2)
+
+
+def _placed(question: MultipleChoice | Numeric, bank: int, number: int) -> MultipleChoice | Numeric:
+    """The question with its right choice moved to place ``_PLACES[...]`` (the other choices keep
+    their order). The banks are written with the choices in a natural order, which too often puts
+    the right one in the middle. The place depends only on the bank's and the question's position,
+    so a question added at the end of a bank moves no other question's letters."""
+    if not isinstance(question, MultipleChoice) or _id_of(question) in _FIXED_ORDER:
+        return question
+    texts = list(question.choices.values())
+    right = question.choices[question.answer]
+    others = [text for text in texts if text != right]
+    place = _PLACES[(5 * bank + number) % len(_PLACES)] % len(texts)
+    texts = [*others[:place], right, *others[place:]]
+    letters = "abcdefgh"
+    return replace(
+        question,
+        choices={letters[i]: text for i, text in enumerate(texts)},
+        answer=letters[texts.index(right)],
     )
 
 
@@ -487,6 +515,7 @@ _BANKS: dict[str, tuple[MultipleChoice | Numeric, ...]] = {
                 (_O, "3. An over-sized network, trained for too long"),
             ],
             (14,),
+            shuffle=False,
         ),
         _mc(
             "q2",
@@ -536,6 +565,25 @@ _BANKS: dict[str, tuple[MultipleChoice | Numeric, ...]] = {
             [(_O, "4. Capacity: bigger models can memorize more")],
             (14,),
             claims=[(_O, "clean_labels_gap_grows_less")],
+        ),
+        _mc(
+            "q5",
+            "150 points drawn uniformly at random in 2,048 dimensions. From a query point, how far is the "
+            "farthest of them compared with the nearest?",
+            [
+                "hundreds of times farther, since the space is so large",
+                "only a little farther (the relative contrast is near 0): distances concentrate",
+                "exactly as far: all distances are equal in high dimensions",
+            ],
+            "b",
+            "The relative contrast (farthest - nearest) / nearest shrinks towards 0 as the dimension grows "
+            "(the lesson measured it at every step up), but it is never exactly 0 for a finite set of "
+            "points. A nearest neighbour hardly stands out, and a few hundred points leave a flexible "
+            "model free to fit any labelling. Real images keep a far larger contrast than noise in as "
+            "many dimensions: they lie near a low-dimensional structure.",
+            [(_O, "5. More data shrinks the gap")],
+            (10,),
+            claims=[(_O, "distances_concentrate"), (_O, "real_images_are_not_uniform")],
         ),
     ),
     _L: (
@@ -1152,6 +1200,9 @@ _BANKS: dict[str, tuple[MultipleChoice | Numeric, ...]] = {
         ),
     ),
 }
+_BANKS = {
+    topic: tuple(_placed(q, k, i) for i, q in enumerate(qs)) for k, (topic, qs) in enumerate(_BANKS.items())
+}
 
 
 #: For each interview question, what the appendix prints from the executed lessons: the claims
@@ -1270,8 +1321,17 @@ INTERVIEW_EVIDENCE: dict[int, dict[str, tuple[tuple[Any, ...], ...]]] = {
         "values": (),
     },
     10: {
-        "claims": ((_O, "clean_labels_gap_grows_less"),),
+        "claims": (
+            (_O, "distances_concentrate"),
+            (_O, "real_images_are_not_uniform"),
+            (_O, "clean_labels_gap_grows_less"),
+        ),
         "values": (
+            (
+                _O,
+                ("contrast_like_uniform_in",),
+                "dimensions in which uniform points have the images' contrast",
+            ),
             (_O, ("data_size", "n_train"), "training-set sizes"),
             (_O, ("data_size", "gap"), "the over-sized network's gap at each size"),
         ),
@@ -1372,7 +1432,8 @@ def review_questions(lesson: str) -> ReviewSheet:
 
     Returns:
         A :class:`ReviewSheet`: shown as text (``print``) or HTML (JupyterLab), with the
-        ``answers = {...}`` dictionary to fill in.
+        ``review_answers = {...}`` dictionary to fill in (not ``answers``, which a graded
+        exercise may use).
 
     Raises:
         ValueError: If no lesson has that name.
@@ -1382,7 +1443,7 @@ def review_questions(lesson: str) -> ReviewSheet:
     >>> import course_utils as cu
     >>> sheet = cu.review_questions("03_dropout")
     >>> sheet.template()
-    'answers = {"q1": None, "q2": None, "q3": None, "q4": None, "q5": None}'
+    'review_answers = {"q1": None, "q2": None, "q3": None, "q4": None, "q5": None}'
     """
     stem, questions = _bank(lesson)
     return ReviewSheet(stem, questions)
@@ -1599,7 +1660,9 @@ def show_interview_evidence(
                 claim = found[0]
                 row.update(found=True, holds=bool(claim["holds"]))
                 verdict = "holds" if claim["holds"] else "does NOT hold on this run"
-                print(f"{head}: {verdict}\n    {claim['statement']}\n    evidence: {claim['evidence']}")
+                print(f"{head}: {verdict}")
+                print(wrap_line(claim["statement"], indent="    ", hanging="    "))
+                print(wrap_line(f"evidence: {claim['evidence']}", indent="    ", hanging="        "))
         rows.append(row)
     for lesson, path, label in values:
         stem = REVIEW_LESSONS[_resolve(lesson)]

@@ -4,16 +4,18 @@ Nothing here changes matplotlib's global style on import; call :func:`set_style`
 want the course's look. No helper calls ``plt.show()``.
 
 The general figures (learning curves, gap summaries, example images) live in ``_core``; each
-lesson topic keeps its own figures in a submodule (``weights``, ``dropout``, ``normalization``,
-``early_stopping``, ``schedules``, ``optimizers``, ``experiments``). Every public name of every
-submodule is available here, e.g. ``course_utils.plotting.plot_history`` (explicit re-exports, so
-that type checkers see them; tests/unit/test_public_api.py checks they match the ``__all__`` lists).
+lesson topic keeps its own figures in a submodule (``dimensionality``, ``weights``, ``dropout``,
+``normalization``, ``early_stopping``, ``schedules``, ``optimizers``, ``experiments``). Every
+public name of every submodule is available here, e.g. ``course_utils.plotting.plot_history``
+(explicit re-exports, so that type checkers see them; tests/unit/test_public_api.py checks they
+match the ``__all__`` lists).
 """
 
 from __future__ import annotations
 
 from . import (
     _core as _core,
+    dimensionality as dimensionality,
     dropout as dropout,
     early_stopping as early_stopping,
     experiments as experiments,
@@ -34,6 +36,7 @@ from ._core import (  # noqa: F401  (shared with the topic submodules)
     run_colors as run_colors,
     set_style as set_style,
 )
+from .dimensionality import plot_distance_contrast as plot_distance_contrast
 from .dropout import (
     plot_feature_map_dropout as plot_feature_map_dropout,
     plot_rate_sweep as plot_rate_sweep,
@@ -68,6 +71,7 @@ from .weights import (
 #: The submodules whose ``__all__`` make up this module's public API, in order.
 SUBMODULES: tuple[str, ...] = (
     "_core",
+    "dimensionality",
     "weights",
     "dropout",
     "normalization",
@@ -79,6 +83,7 @@ SUBMODULES: tuple[str, ...] = (
 
 __all__: list[str] = []
 __all__ += _core.__all__
+__all__ += dimensionality.__all__
 __all__ += weights.__all__
 __all__ += dropout.__all__
 __all__ += normalization.__all__

@@ -9,6 +9,10 @@ notebook carries in its metadata):
 * the setup cell shows no stderr box (every other stderr box is listed in the report);
 * every code cell whose source draws (``cu.plot_...``, ``plt.``, ``.plot(``) shows a figure
   (an ``<img>``) in its output: kernels draw inline because the server has no MPLBACKEND;
+* every line printed to stdout fits the output column at the 1280-pixel window (a longer one is
+  broken by the browser wherever it runs out of room, mid-word included);
+* lesson 01: its review questions, answered once right and once wrong, show the check's verdict
+  first and the right answer with the section to re-read, rendered as HTML;
 * lesson 09: a deliberately wrong answer (the off-by-one warm-up of exercise 4) gets
   ``grader.check``'s explanation, visible in the page.
 
@@ -60,7 +64,27 @@ def put_wrong_q4(nb) -> None:
     cells[0].source = WRONG_Q4
 
 
-EDITS = {"09_exercises": put_wrong_q4}
+# Lesson 01's review questions: one right answer, one wrong one, the rest left blank.
+REVIEW_LESSON = "01_overfitting"
+
+
+def review_answers() -> dict:
+    import course_utils as cu
+
+    questions = cu.review_questions(REVIEW_LESSON).questions
+    wrong = next(k for k in questions[1].choices if k != questions[1].answer)
+    return {questions[0].id: questions[0].answer, questions[1].id: wrong}
+
+
+def put_review_answers(nb) -> None:
+    cells = [
+        c for c in nb.cells if c.cell_type == "code" and c.source.lstrip().startswith("review_answers = {")
+    ]
+    assert len(cells) == 1, f"{REVIEW_LESSON} has no single `review_answers = {{...}}` cell"
+    cells[0].source = f"review_answers = {review_answers()!r}"
+
+
+EDITS = {"09_exercises": put_wrong_q4, REVIEW_LESSON: put_review_answers}
 
 # ---- reading the page -----------------------------------------------------------------------------
 
@@ -93,7 +117,20 @@ CELLS_JS = """() => Array.from(document.querySelectorAll('%(panel)s .jp-Cell')).
   wraps: !!cell.querySelector('.jp-InputArea-editor .cm-lineWrapping'),
   outputs: Array.from(cell.querySelectorAll('.jp-OutputArea-output')).map(o => {
     const typed = o.matches('[data-mime-type]') ? o : o.querySelector('[data-mime-type]');
-    return {mime: typed ? typed.getAttribute('data-mime-type') : null,
+    const pre = (typed && typed.getAttribute('data-mime-type') === 'application/vnd.jupyter.stdout')
+        ? typed.querySelector('pre') : null;
+    let columns = null;
+    if (pre) {
+      const style = getComputedStyle(pre);
+      const ctx = document.createElement('canvas').getContext('2d');
+      ctx.font = style.fontSize + ' ' + style.fontFamily;
+      const width = pre.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
+      const lines = pre.textContent.split('\\n');
+      const longest = lines.reduce((a, b) => (b.length > a.length ? b : a), '');
+      columns = {fits: Math.floor(width / (ctx.measureText('0'.repeat(100)).width / 100)),
+                 longest: longest.length, line: longest.slice(0, 160)};
+    }
+    return {mime: typed ? typed.getAttribute('data-mime-type') : null, columns: columns,
             text: o.textContent.slice(0, 4000), imgs: o.querySelectorAll('img').length,
             sizes: Array.from(o.querySelectorAll('img'))
                 .map(i => [i.naturalWidth, i.naturalHeight, i.clientWidth])};
@@ -260,6 +297,9 @@ def runs(lab, browser):
                     path = figures / f"cell{i:02d}.png"
                     shoot(cell_nodes.nth(i).locator(".jp-OutputArea"), path)
                     run.figures.append(str(path.relative_to(OUT.parent.parent)))
+            if lesson == REVIEW_LESSON:
+                at = next(i for i, (kind, src) in enumerate(run.sources) if "cu.check_review(" in src)
+                shoot(cell_nodes.nth(at).locator(".jp-OutputArea"), figures / f"cell{at:02d}-review.png")
             if lesson == "09_exercises":
                 check = next(
                     (
@@ -385,3 +425,37 @@ def test_grader_check_explains_a_wrong_answer_in_the_page(runs):
         f"grader.check('q4_schedule')'s explanation is in the page but not visible "
         f"without a click (collapsed?): {hidden}"
     )
+
+
+@pytest.mark.parametrize("lesson", LESSONS)
+def test_printed_lines_fit_the_output_column(lesson, runs):
+    """A printed line wider than the output area is broken by the browser wherever it runs out of
+    room, mid-word or mid-number ("training accu" / "racy"): at the course's 1280-pixel window,
+    every line the lesson prints (claims, tables, progress) fits."""
+    run = runs(lesson)
+    wide = [
+        f"{_where(run, i)}: {o['columns']['longest']} characters where {o['columns']['fits']} fit: "
+        f"{o['columns']['line']!r}"
+        for i, c in enumerate(run.cells)
+        for o in c["outputs"]
+        if o.get("columns") and o["columns"]["longest"] > o["columns"]["fits"]
+    ]
+    assert not wide, "printed lines the output area breaks:\n" + "\n".join(wide)
+
+
+def test_review_questions_give_feedback_first_in_the_page(runs):
+    """Lesson 01's review, answered with one right and one wrong answer: the check's verdict comes
+    first, the wrong answer gets the right one and the section to re-read, rendered as HTML."""
+    import course_utils as cu
+
+    run = runs(REVIEW_LESSON)
+    at = next(i for i, (kind, src) in enumerate(run.sources) if "cu.check_review(" in src)
+    outputs = run.cells[at]["outputs"]
+    assert [o["mime"] for o in outputs] == ["text/html"], outputs
+    shown = " ".join(outputs[0]["text"].split())
+    questions = cu.review_questions(REVIEW_LESSON).questions
+    n = len(questions)
+    assert shown.startswith(f"{REVIEW_LESSON}: 1 of {n} right ({n - 2} not answered yet)"), shown[:300]
+    right = questions[1]
+    assert "not quite" in shown and f"The answer is ({right.answer})" in shown, shown[:1500]
+    assert "Re-read" in shown and "not answered yet" in shown, shown[:1500]

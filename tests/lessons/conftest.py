@@ -73,13 +73,17 @@ def executed():
 
 
 def printed_text(nb: nbformat.NotebookNode) -> str:
-    """All stdout the executed notebook showed the learner."""
+    """All stdout the executed notebook showed the learner, with each run of whitespace as one space.
+
+    Printed claims are wrapped at word boundaries (``Claim.__str__``), so a phrase a test looks
+    for may continue on the next, indented line; tests match words, not layout.
+    """
     out = []
     for cell in nb.cells:
         for o in cell.get("outputs", []):
             if o.get("output_type") == "stream" and o.get("name") == "stdout":
                 out.append(o.get("text", ""))
-    return "".join(out)
+    return " ".join("".join(out).split())
 
 
 def parameters_cell(nb: nbformat.NotebookNode) -> dict:

@@ -71,6 +71,23 @@ def test_gap_shrinks_with_more_training_data(values):
     assert all(g + v >= 0.98 for g, v in zip(gaps, val_acc)), (gaps, val_acc)
 
 
+def test_distances_concentrate_and_the_images_do_not_look_like_noise(values, params):
+    """Section 5's curse of dimensionality: the uniform contrast falls with the dimension on
+    every draw, by more than 10x from the first to the last dimension; the images' contrast
+    lies above every draw of same-shaped noise, and equals uniform points' in fewer dimensions."""
+    rows = values["distance_contrast"]
+    dims = params["DIMENSIONS"]
+    uniform = [rows[f"uniform, d={d}"] for d in dims]
+    for lower, higher in zip(uniform, uniform[1:]):
+        assert higher["highest"] < lower["lowest"], (lower, higher)  # beyond the spread of the draws
+    assert uniform[0]["contrast (mean)"] > 10 * uniform[-1]["contrast (mean)"], uniform
+    (noise,) = [r for name, r in rows.items() if name.startswith("uniform noise")]
+    ((name, images),) = [(name, r) for name, r in rows.items() if " images, d=" in name]
+    assert images["contrast (mean)"] > 2 * noise["highest"], (images, noise)
+    pixels = int(name.rsplit("=", 1)[1])
+    assert values["contrast_like_uniform_in"] < pixels / 2, (values["contrast_like_uniform_in"], pixels)
+
+
 def test_decision_guide_diagnoses(values):
     assert values["diagnoses"]["baseline"] == "overfitting"
     assert values["diagnoses"]["smallest_model"] == "underfitting"

@@ -48,3 +48,29 @@ def test_the_results_record_exactly_the_parameters_cell(lesson, executed):
     as_json = lambda v: [as_json(x) for x in v] if isinstance(v, (list, tuple)) else v  # noqa: E731
     for name in names:
         assert results["parameters"][name] == as_json(namespace[name]), name
+
+
+@pytest.mark.parametrize("lesson", LESSONS)
+def test_the_review_questions_show_and_check_in_the_learners_run(lesson, executed):
+    """The learner's copy ends with its review questions: the sheet shows every question (text and
+    HTML), and the check runs on the blank answers, saying that none is answered yet."""
+    import course_utils as cu
+
+    _, nb = executed(lesson)
+    cells = {c.source.strip(): c for c in nb.cells if c.cell_type == "code"}
+    sheet, check = (
+        cells.get(f'cu.{f}("{lesson}"{a})')
+        for f, a in (("review_questions", ""), ("check_review", ", review_answers"))
+    )
+    assert sheet is not None and check is not None, f"{lesson}: the review cells are missing"
+    questions = cu.review_questions(lesson).questions
+    for cell in (sheet, check):
+        assert not [o for o in cell.outputs if o.output_type == "error"], cell.outputs
+        data = [o["data"] for o in cell.outputs if o.output_type == "execute_result"]
+        assert len(data) == 1 and {"text/plain", "text/html"} <= set(data[0]), cell.outputs
+    shown = sheet.outputs[0]["data"]["text/plain"]
+    for q in questions:
+        assert " ".join(q.prompt.split()[:6]) in " ".join(shown.split()), (lesson, q.id)
+    verdict = check.outputs[0]["data"]["text/plain"].splitlines()[0]
+    n = len(questions)
+    assert verdict == f"{lesson}: 0 of {n} right ({n} not answered yet)", verdict

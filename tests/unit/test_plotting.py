@@ -719,6 +719,10 @@ FIGURES: dict[str, Callable[[], Any]] = {
     "sweep_heatmap": lambda: cu.plot_sweep_heatmap(
         [[0.80, 0.82, 0.79], [0.85, 0.81, 0.83], [0.78, 0.8, 0.77]], [0.2, 0.35, 0.5], [1e-5, 1e-4, 1e-3]
     ),
+    "distance_contrast (lesson 01)": lambda: cu.plot_distance_contrast(
+        {2: [12.0, 9.5, 10.4], 8: [2.1, 2.3, 2.0], 64: [0.55, 0.6, 0.52], 512: [0.2, 0.19, 0.21]},
+        reference={"digits (64 pixels)": (64, 2.4)},
+    ),
     "examples": lambda: plot_examples(
         np.random.default_rng(0).random((12, 8, 8, 1)),
         np.arange(12) % 10,
@@ -856,3 +860,14 @@ def test_legend_outside_replaces_a_legend_and_handles_nothing_to_list():
     _, empty = plt.subplots()
     empty.plot([0, 1], [1, 0])
     assert cu.legend_outside(empty) is None and empty.get_legend() is None
+
+
+def test_distance_contrast_draws_every_seed_and_refuses_what_a_log_axis_cannot_show():
+    ax = cu.plot_distance_contrast({2: [10.0, 12.0], 64: [0.5, 0.6]}, reference={"digits": (64, 2.0)})
+    assert ax.get_xscale() == ax.get_yscale() == "log"
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["uniform random points", "digits"]
+    dots = sum(len(c.get_offsets()) for c in ax.collections)
+    assert dots == 4 + 1
+    for bad in ({}, {0: [1.0]}, {2: [-1.0]}, {2: []}):
+        with pytest.raises(ValueError, match="contrast"):
+            cu.plot_distance_contrast(bad)

@@ -113,6 +113,7 @@ EXPORTED_BEFORE: dict[str, tuple[str, ...]] = {
         "plot_learning_curves",
         "run_colors",
         "set_style",
+        "plot_distance_contrast",
         "plot_column_norms",
         "plot_weight_histograms",
         "plot_feature_map_dropout",

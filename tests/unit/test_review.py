@@ -77,7 +77,7 @@ def test_sheet_shows_every_question_and_the_answers_template():
             for letter in q.choices:
                 assert f"({letter})" in text
     assert sheet.template() in text
-    assert 'answers = {"q1": None' in sheet.template()
+    assert 'review_answers = {"q1": None' in sheet.template()
     assert "cu.check_review" in text and "cu.check_review" in page
     assert all(len(line) <= 110 for line in text.splitlines()), "text output wraps"
 
@@ -243,6 +243,74 @@ def test_the_fifteen_interview_questions_are_all_covered():
 
 def test_the_capstone_set_covers_the_curse_of_dimensionality():
     assert any(10 in q.interview for q in BANKS["exercises"])
+
+
+# ---- the review cells in the lessons --------------------------------------------------------------
+
+#: The lessons that exist; "augmentation" has a bank but no notebook yet (see REVIEW_LESSONS).
+WRITTEN = [t for t in review.REVIEW_LESSONS if (SOLUTIONS / f"{review.REVIEW_LESSONS[t]}.ipynb").exists()]
+
+
+def _review_cells(folder: Path, topic: str) -> list[str]:
+    """The sources of the three review cells (sheet, answers, check), in order, of one notebook."""
+    stem = review.REVIEW_LESSONS[topic]
+    nb = json.loads((folder / f"{stem}.ipynb").read_text(encoding="utf-8"))
+    code = [_source(c) for c in nb["cells"] if c["cell_type"] == "code"]
+    calls = [f'cu.review_questions("{stem}")', f'cu.check_review("{stem}", review_answers)']
+    at = [i for i, src in enumerate(code) if src.strip() == calls[0]]
+    assert len(at) == 1, f"{folder.name}/{stem}.ipynb: expected one cell `{calls[0]}`, found {len(at)}"
+    cells = code[at[0] : at[0] + 3]
+    assert len(cells) == 3 and cells[2].strip() == calls[1], (
+        f"{folder.name}/{stem}.ipynb: `{calls[0]}` must be followed by the answers cell and `{calls[1]}`"
+    )
+    return cells
+
+
+@pytest.mark.parametrize("topic", WRITTEN)
+def test_every_lesson_ends_with_its_review_questions_and_learners_get_blank_answers(topic):
+    stem = review.REVIEW_LESSONS[topic]
+    sheet, answers, check = _review_cells(NOTEBOOKS, topic)
+    assert answers.strip() == cu.review_questions(stem).template(), (
+        f"notebooks/{stem}.ipynb: the answers cell must be the blank template (no answer leaks into "
+        f"the learner's copy); it reads {answers!r}"
+    )
+    nb = json.loads((NOTEBOOKS / f"{stem}.ipynb").read_text(encoding="utf-8"))
+    headings = [_source(c) for c in nb["cells"] if c["cell_type"] == "markdown"]
+    last_code = max(i for i, c in enumerate(nb["cells"]) if c["cell_type"] == "code")
+    assert _source(nb["cells"][last_code]).strip() == f'cu.check_review("{stem}", review_answers)', (
+        f"{stem}: the review questions are not the lesson's last code cell"
+    )
+    assert any(h.startswith(("## Check your understanding", "## Interview practice")) for h in headings)
+    # its own name: lesson 09's graded concept question is read from `answers`
+    others = [
+        _source(c)
+        for c in nb["cells"]
+        if c["cell_type"] == "code" and _source(c) not in (sheet, answers, check)
+    ]
+    assert not [src for src in others if re.search(r"\breview_answers\b", src)], (
+        f"{stem}: review_answers reused"
+    )
+
+
+@pytest.mark.parametrize("topic", WRITTEN)
+def test_the_masters_answers_are_all_right(topic):
+    stem = review.REVIEW_LESSONS[topic]
+    _, answers, _ = _review_cells(SOLUTIONS, topic)
+    env: dict = {}
+    exec(answers, env)  # the template, then the solution block: literals only
+    result = cu.check_review(stem, env["review_answers"])
+    assert result.all_right, str(result)
+
+
+def test_the_right_letters_are_spread_over_the_choices():
+    """A learner who always answers "b" must not pass: no letter is right much more than its share."""
+    letters = [q.answer for _, q in ALL_QUESTIONS if isinstance(q, cu.MultipleChoice)]
+    counts = {k: letters.count(k) for k in "abc"}
+    assert max(counts.values()) <= 0.45 * len(letters) and min(counts.values()) >= 0.2 * len(letters), counts
+    for topic, questions in BANKS.items():
+        mine = [q.answer for q in questions if isinstance(q, cu.MultipleChoice) and len(q.choices) > 2]
+        if len(mine) >= 3:
+            assert len(set(mine)) > 1, f"{topic}: every multiple-choice answer is ({mine[0]})"
 
 
 # ---- the appendix's evidence --------------------------------------------------------------------
