@@ -156,6 +156,7 @@ from .results import (
     accuracy_standard_error as accuracy_standard_error,
     compare_over_seeds as compare_over_seeds,
     load_results as load_results,
+    wrap_line as wrap_line,
 )
 from .review import (
     INTERVIEW_EVIDENCE as INTERVIEW_EVIDENCE,

@@ -36,6 +36,7 @@ __all__ = [
     "accuracy_standard_error",
     "compare_over_seeds",
     "load_results",
+    "wrap_line",
 ]
 
 RESULTS_DIR_ENV = "COURSE_RESULTS_DIR"
@@ -86,7 +87,8 @@ def wrap_line(text: str, indent: str = "", hanging: str = "    ") -> str:
 
     Example:
 
-    >>> print(wrap_line("claim holds: " + "word " * 20, hanging="  "))
+    >>> import course_utils as cu
+    >>> print(cu.wrap_line("claim holds: " + "word " * 20, hanging="  "))
     claim holds: word word word word word word word word word word word word word word word
       word word word word word
     """
@@ -301,6 +303,34 @@ def _format_cell(value: Any) -> str:
     return str(value)
 
 
+TABLE_WIDTH = 100
+"""A printed table wider than this is shown as blocks of columns, each repeating the row names
+(JupyterLab's output area fits about 107 characters at 1280 pixels and wraps longer lines)."""
+
+
+def _render_table(rows: Mapping[str, Mapping[str, Any]], shown: Sequence[str], title: str | None) -> str:
+    cells = [[_format_cell(row.get(c, "")) for c in shown] for row in rows.values()]
+    names = [str(n) for n in rows]
+    name_w = max(len(n) for n in names)
+    widths = [max(len(c), *(len(r[i]) for r in cells)) for i, c in enumerate(shown)]
+    blocks: list[list[int]] = [[]]
+    used = name_w
+    for i, w in enumerate(widths):
+        if blocks[-1] and used + 2 + w > TABLE_WIDTH:
+            blocks.append([])
+            used = name_w
+        blocks[-1].append(i)
+        used += 2 + w
+    lines = [title] if title else []
+    for n, block in enumerate(blocks):
+        if n:
+            lines.append("")
+        lines.append(" " * name_w + "".join(f"  {shown[i]:>{widths[i]}}" for i in block))
+        for name, row in zip(names, cells):
+            lines.append(f"{name:<{name_w}}" + "".join(f"  {row[i]:>{widths[i]}}" for i in block))
+    return "\n".join(lines)
+
+
 _PLAIN = (bool, int, float, str, type(None), tuple, list, np.integer, np.floating)
 
 
@@ -385,6 +415,9 @@ class LessonRecorder:
     ) -> Mapping[str, Mapping[str, Any]]:
         """Shows a section's numbers as one table, records them under ``key``, returns them.
 
+        A table wider than :data:`TABLE_WIDTH` characters is printed as blocks of columns, one
+        under the other, each repeating the row names (as pandas prints a wide frame).
+
         Args:
             key: The name to record the table under.
             rows: Row name -> {column name -> value}.
@@ -415,15 +448,7 @@ class LessonRecorder:
             if columns is not None
             else list(dict.fromkeys(c for row in rows.values() for c in row))
         )
-        cells = [[_format_cell(row.get(c, "")) for c in shown] for row in rows.values()]
-        names = [str(n) for n in rows]
-        name_w = max(len(n) for n in names)
-        widths = [max(len(c), *(len(r[i]) for r in cells)) for i, c in enumerate(shown)]
-        lines = [title] if title else []
-        lines.append(" " * name_w + "".join(f"  {c:>{w}}" for c, w in zip(shown, widths)))
-        for name, row in zip(names, cells):
-            lines.append(f"{name:<{name_w}}" + "".join(f"  {v:>{w}}" for v, w in zip(row, widths)))
-        print("\n".join(lines))
+        print(_render_table(rows, shown, title))
         return rows
 
     def claim(self, id: str, statement: str, holds: Any, evidence: str) -> bool:

@@ -1679,6 +1679,7 @@ def show_interview_evidence(
                 print(f"{head}: the recorded run of {stem} has no such value")
             else:
                 row.update(found=True, value=value)
-                print(f"{head}: {label}: {_show_value(value)}")
+                print(f"{head}:")
+                print(wrap_line(f"{label}: {_show_value(value)}", indent="    ", hanging="        "))
         rows.append(row)
     return rows

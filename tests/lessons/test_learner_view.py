@@ -1,18 +1,23 @@
 """What a learner sees in the executed lessons (the default run `make test` and `make run` write):
 a figure under every cell that draws, in the notebook and in its HTML copy; no TensorFlow/absl/CUDA
-log lines; progress on every cell that trains for long; output short enough to read.
+log lines; progress or a result from every cell that trains; output short enough to read, in
+lines that fit JupyterLab's output column.
 
 The real-browser checks (JupyterLab driven by Chromium) are in tests/browser/.
 """
 
 from __future__ import annotations
 
+import ast
 import re
 
 import pytest
+from _common import appendix_notebooks
 from conftest import BUILD, EXECUTED, lesson_names
 
 LESSONS = lesson_names()
+#: The lessons and the appendices (they run after the lessons and print what they recorded).
+EVERY_NOTEBOOK = LESSONS + [p.stem for p in appendix_notebooks()]
 
 #: A code cell that draws: a course plot helper, pyplot, or an Axes method.
 DRAWS = re.compile(
@@ -28,10 +33,41 @@ TF_LOG = re.compile(
     r"^(?:WARNING|ERROR|INFO):(?:tensorflow|absl):|triggered tf\.function retracing",
     re.M,
 )
-#: A cell that runs longer than this must show progress (papermill records each cell's duration).
-LONG_CELL_SECONDS = 5.0
-#: ... and print at most this many lines, so that the notebook stays readable and logs short.
+#: The calls that train a network (the course's helpers and Keras's own ``fit``): a cell that makes
+#: one (outside a function it only defines) must show progress or a result. Decided from the code,
+#: not from how long the cell took: durations differ twice over between machines.
+TRAINING_CALLS = frozenset(
+    {"train", "fit", "run_experiment", "compare_over_seeds", "build_model_bank", "lr_range_test"}
+)
+#: Any other cell that runs this long must show something too (a generous bound, ten times what a
+#: cell of ours that only evaluates or draws takes).
+SILENT_CELL_SECONDS = 60.0
+#: JupyterLab's output column holds this many characters of a printed line at a 1280-pixel window
+#: (measured in Chromium by tests/browser/test_lab.py); it wraps a longer line wherever it runs out
+#: of room, through a table's columns or mid-word.
+OUTPUT_COLUMN_CHARS = 107
+#: A code cell prints at most this many lines, so that the notebook stays readable and logs short.
 MAX_LINES_PER_CELL = 40
+
+
+def _trains(source: str) -> bool:
+    """Whether the cell itself (not a function or lambda it defines) calls a training function."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:  # IPython magics: none of the lessons' training cells has one
+        return False
+
+    def visit(node: ast.AST) -> bool:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
+            return False
+        if isinstance(node, ast.Call):
+            func = node.func
+            name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+            if name in TRAINING_CALLS:
+                return True
+        return any(visit(child) for child in ast.iter_child_nodes(node))
+
+    return visit(tree)
 
 
 def _outputs(cell):
@@ -91,18 +127,46 @@ def test_no_tensorflow_log_lines_reach_the_learner(lesson, executed):
 
 
 @pytest.mark.parametrize("lesson", LESSONS)
-def test_long_cells_show_progress_and_stay_short(lesson, executed):
+def test_training_cells_show_progress_and_stay_short(lesson, executed):
     _, nb = executed(lesson)
     silent, flooding = [], []
     for i, cell in enumerate(nb.cells):
         if cell.cell_type != "code":
             continue
-        seconds = cell.metadata.get("papermill", {}).get("duration") or 0.0
         shown = _stream(cell, "stdout")
-        if seconds > LONG_CELL_SECONDS and not shown.strip():
-            silent.append(f"cell {i} ({seconds:.0f} s)")
+        seconds = cell.metadata.get("papermill", {}).get("duration") or 0.0
+        if (_trains(cell.source) or seconds > SILENT_CELL_SECONDS) and not shown.strip():
+            silent.append(f"cell {i} ({seconds:.0f} s here)")
         lines = shown.count("\n")
         if lines > MAX_LINES_PER_CELL:
             flooding.append(f"cell {i} ({lines} lines)")
-    assert not silent, f"{lesson}: long cells that print nothing while they train: {silent}"
+    assert not silent, f"{lesson}: cells that train but print nothing: {silent}"
     assert not flooding, f"{lesson}: cells that print more than {MAX_LINES_PER_CELL} lines: {flooding}"
+
+
+@pytest.mark.parametrize("lesson", EVERY_NOTEBOOK)
+def test_printed_lines_fit_the_output_column(lesson, executed):
+    _, nb = executed(lesson)
+    long = [
+        f"cell {i} ({len(line)} characters): {line[:60]}..."
+        for i, cell in enumerate(nb.cells)
+        if cell.cell_type == "code"
+        for line in _stream(cell, "stdout").splitlines()
+        if len(line) > OUTPUT_COLUMN_CHARS
+    ]
+    assert not long, (
+        f"{lesson}: lines wider than JupyterLab's output column ({OUTPUT_COLUMN_CHARS} characters), "
+        "which it breaks mid-word: print them in two lines, or as a table (cu's tables split their "
+        "columns into blocks that fit):\n" + "\n".join(long)
+    )
+
+
+def test_the_training_call_detector_sees_calls_and_skips_definitions():
+    assert _trains("history = cu.train(model, data, epochs=3, progress=False)")
+    assert _trains("model.fit(x, y, verbose=0)")
+    assert _trains("runs = {n: cu.train(m, data) for n, m in models.items()}")
+    assert _trains("for seed in SEEDS:\n    results.append(cu.compare_over_seeds(run, SEEDS))")
+    assert not _trains("def fit(model):\n    return cu.train(model, data)")
+    assert not _trains("fit_later = lambda m: m.fit(x, y)")
+    assert not _trains("cu.plot_history(history)")
+    assert not _trains("%timeit cu.train(model, data)")  # not Python: skipped, not an error

@@ -214,6 +214,32 @@ def test_table_prints_aligned_rows_records_and_returns_them(tmp_path, capsys):
         rec.table("none", {})
 
 
+def test_a_table_wider_than_the_output_column_is_shown_in_blocks_of_columns(capsys):
+    from course_utils.results import TABLE_WIDTH, LessonRecorder
+
+    columns = [f"column_number_{i}" for i in range(9)]  # 9 x 18 characters: wider than the output
+    rows = {"baseline": dict.fromkeys(columns, 0.5), "a much longer name": dict.fromkeys(columns, 1.25)}
+    LessonRecorder("demo", out_dir=None).table("wide", rows, title="wide")
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == "wide" and max(len(line) for line in lines) <= TABLE_WIDTH
+    headers = [line.split() for line in lines if line.startswith(" ")]
+    assert len(headers) > 1 and [c for h in headers for c in h] == columns  # every column, in order
+    assert sum(line.startswith("a much longer name") for line in lines) == len(headers)  # names repeat
+    narrow = {"baseline": {"val_accuracy": 0.9}}
+    LessonRecorder("demo", out_dir=None).table("narrow", narrow)
+    assert len(capsys.readouterr().out.splitlines()) == 2  # a table that fits stays one block
+
+
+def test_a_long_printed_line_wraps_between_words_to_fit_the_output_column():
+    from course_utils.results import CLAIM_WIDTH, compare_over_seeds, wrap_line
+
+    c = compare_over_seeds([0.9185, 0.93, 0.907], [0.9111, 0.915, 0.907], names=("batch norm", "plain"))
+    assert "\n" not in str(c)  # one line where it is recorded (a claim's evidence), wrapped where printed
+    lines = wrap_line(f"final_val_accuracy: {c}").splitlines()
+    assert len(lines) == 2 and all(len(line) <= CLAIM_WIDTH for line in lines)
+    assert lines[1].startswith("    ") and " ".join(" ".join(lines).split()) == f"final_val_accuracy: {c}"
+
+
 def test_compare_over_seeds_names_a_winner_only_beyond_two_standard_errors():
     from course_utils.results import compare_over_seeds
 
