@@ -17,6 +17,7 @@ A learner notebook that has uncommitted edits (someone's work) is never overwrit
 from __future__ import annotations
 
 import argparse
+import hashlib
 import shutil
 import subprocess
 import sys
@@ -89,13 +90,44 @@ def assign(master: Path, dest: Path) -> Path:
     return dest
 
 
-def learner_version(master: Path, assign_root: Path) -> tuple[str, Path]:
+def assign_once(master: Path, cache: Path) -> Path:
+    """Like :func:`assign`, into ``cache/<stem>-<key>``, unless that folder is already complete.
+
+    The key hashes the master, this file and otter's version: an assignment made from the same
+    three is the same, so the test suite's sync check and its exercise checks (in different
+    pytest-xdist workers) assign each master once between them. A lock per master makes a second
+    process wait for the first instead of assigning it again.
+    """
+    import otter
+
+    key = hashlib.sha256(master.read_bytes() + Path(__file__).read_bytes() + otter.__version__.encode())
+    dest = cache / f"{master.stem}-{key.hexdigest()[:16]}"
+    complete = dest / ".complete"
+    if complete.exists():
+        return dest
+    cache.mkdir(parents=True, exist_ok=True)
+    with open(cache / f"{master.stem}.lock", "w") as lock:
+        try:
+            import fcntl
+
+            fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+        except ImportError:  # Windows: no lock; a second process assigns again
+            pass
+        if not complete.exists():
+            assign(master, dest)
+            complete.touch()
+    return dest
+
+
+def learner_version(master: Path, assign_root: Path, cache: Path | None = None) -> tuple[str, Path]:
     """Return (normalized learner notebook text, autograder folder) for one master. An appendix
-    has no questions: its learner version is the master, normalized (no otter run, no autograder)."""
+    has no questions: its learner version is the master, normalized (no otter run, no autograder).
+    With ``cache``, an assignment already made there from the same master is reused
+    (:func:`assign_once`)."""
     if is_appendix(master):
         text = dumps(normalize(nbformat.read(master, as_version=4), master.stem))
         return text, assign_root / master.stem / "autograder"
-    dest = assign(master, assign_root / master.stem)
+    dest = assign_once(master, cache) if cache else assign(master, assign_root / master.stem)
     student = nbformat.read(dest / "student" / master.name, as_version=4)
     return dumps(normalize(student, master.stem)), dest / "autograder"
 
@@ -124,12 +156,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--force", action="store_true", help="overwrite learner notebooks with local edits")
     parser.add_argument("--only", nargs="*", help="lesson prefixes, e.g. 01")
     parser.add_argument("--build", type=Path, default=BUILD, help="build folder (default: build/)")
+    parser.add_argument(
+        "--assign-cache",
+        type=Path,
+        help="reuse the otter assignments in this folder made from the same masters (the tests' cache)",
+    )
     args = parser.parse_args(argv)
     use_this_python_for_kernels()
 
     stale, refused = [], []
     for master in course_notebooks(SOLUTIONS, args.only):
-        text, ag_dir = learner_version(master, args.build / "assign")
+        text, ag_dir = learner_version(master, args.build / "assign", args.assign_cache)
         target = NOTEBOOKS / master.name
         zips = sorted(ag_dir.glob("*.zip")) if ag_dir.exists() else []
         if zips:

@@ -103,17 +103,18 @@ def parameters_cell(nb: nbformat.NotebookNode) -> dict:
 
 class _Autograders:
     """``autograders[lesson]`` -> {"zip": autograder zip, "solution": solution notebook}; each
-    lesson is assigned (otter assign) on first use only."""
+    lesson is assigned (otter assign) on first use only, in the session's assignment cache."""
 
-    def __init__(self, build: Path) -> None:
+    def __init__(self, build: Path, cache: Path) -> None:
         self.build = build
+        self.cache = cache
         self.found: dict[str, dict[str, Path]] = {}
 
     def __getitem__(self, lesson: str) -> dict[str, Path]:
         if lesson not in self.found:
             from sync_notebooks import learner_version
 
-            _, ag_dir = learner_version(SOLUTIONS / f"{lesson}.ipynb", self.build)
+            _, ag_dir = learner_version(SOLUTIONS / f"{lesson}.ipynb", self.build, self.cache)
             self.found[lesson] = {
                 "zip": sorted(ag_dir.glob("*.zip"))[-1],
                 "solution": ag_dir / f"{lesson}.ipynb",
@@ -122,8 +123,18 @@ class _Autograders:
 
 
 @pytest.fixture(scope="session")
-def autograders(tmp_path_factory):
-    return _Autograders(tmp_path_factory.mktemp("assign"))
+def assign_cache(tmp_path_factory) -> Path:
+    """One folder of otter assignments for the whole test session, pytest-xdist workers included
+    (their temporary folders are siblings): the sync check and the exercise checks assign each
+    master once between them (tools/sync_notebooks.py, ``assign_once``)."""
+    base = tmp_path_factory.getbasetemp()
+    root = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+    return root / "assign-cache"
+
+
+@pytest.fixture(scope="session")
+def autograders(tmp_path_factory, assign_cache):
+    return _Autograders(tmp_path_factory.mktemp("assign"), assign_cache)
 
 
 def otter_grade(

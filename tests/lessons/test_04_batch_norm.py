@@ -92,6 +92,25 @@ def test_batch_norm_network_trains_at_the_high_learning_rate(values):
     assert high["batch_norm"]["final_val_accuracy"] >= at_the_usual_rate - 0.03
 
 
+def test_stuck_against_trained_holds_on_every_seed(values, params):
+    """The section's contrast on COMPARISON_SEEDS seeds, recomputed from the recorded table; the
+    claim's verdict must agree with it."""
+    rows = values["high_rate_over_seeds"]
+    seeds = range(params["SEED"], params["SEED"] + params["COMPARISON_SEEDS"])
+    assert set(rows) == {f"{name}, seed {s}" for name in ("plain", "batch_norm") for s in seeds}, rows
+    chance = values["high_learning_rate"]["chance_loss"]
+    for s in seeds:
+        plain, bn = rows[f"plain, seed {s}"], rows[f"batch_norm, seed {s}"]
+        loss = _loss(plain["final_train_loss"])
+        assert (math.isnan(loss) or abs(loss - chance) < 0.1) and plain["final_val_accuracy"] < 0.2, plain
+        assert plain["epochs_to_target"] == "never", plain
+        assert bn["epochs_to_target"] != "never" and bn["epochs_to_target"] <= params["EPOCHS"], bn
+    first = rows[f"plain, seed {params['SEED']}"]  # the first seed is the run the section plots
+    assert first["final_val_accuracy"] == values["high_learning_rate"]["plain"]["final_val_accuracy"]
+    c = values["batch_norm_high_vs_usual_rate"]
+    assert c["a"] == [rows[f"batch_norm, seed {s}"]["final_val_accuracy"] for s in seeds], c
+
+
 # ---- section 5: modes and moving statistics ----------------------------------------------------
 
 
@@ -117,6 +136,7 @@ def test_training_and_inference_modes_differ(values):
 
 CLAIMS = {
     "batch_norm_reaches_the_target_sooner",
+    "high_rate_plain_stuck_batch_norm_trains",
     "high_rate_kills_plain_relus",
     "both_placements_train",
     "placement_no_measurable_validation_difference",

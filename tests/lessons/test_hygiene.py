@@ -107,9 +107,17 @@ def test_appendix_skeleton(path: Path):
     assert "grader.check(" not in code and "BEGIN QUESTION" not in nbformat.writes(nb)
 
 
-def test_learner_notebooks_are_in_sync_with_solutions(tmp_path):
+def test_learner_notebooks_are_in_sync_with_solutions(tmp_path, assign_cache):
     proc = subprocess.run(
-        [sys.executable, str(ROOT / "tools" / "sync_notebooks.py"), "--check", "--build", str(tmp_path)],
+        [
+            sys.executable,
+            str(ROOT / "tools" / "sync_notebooks.py"),
+            "--check",
+            "--build",
+            str(tmp_path),
+            "--assign-cache",
+            str(assign_cache),
+        ],
         capture_output=True,
         text=True,
     )
