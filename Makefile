@@ -57,7 +57,8 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e ".[$(EXTRAS)]"
 	@touch $(STAMP)
 
-# JupyterLab settings for the course's own JupyterLab (make lab): wrap long code lines, so that a
+# JupyterLab settings for the course's own JupyterLab (make lab): never ask to fetch Jupyter's news (a
+# toast over the notebook, and a request to the internet); wrap long code lines, so that a
 # learner with a narrow window or the file browser open sees every line of a cell.
 LAB_SETTINGS := $(VENV)/share/jupyter/lab/settings/overrides.json
 $(LAB_SETTINGS): tools/lab/overrides.json $(STAMP)

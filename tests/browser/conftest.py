@@ -192,12 +192,8 @@ def lab_environment(home: Path) -> dict[str, str]:
     ):
         env[var] = str(home / sub)
         (home / sub).mkdir(parents=True, exist_ok=True)
-    # No request to the Jupyter news feed (there is no network, and its toast covers the page).
-    notification = home / "lab-settings" / "@jupyterlab" / "apputils-extension"
-    notification.mkdir(parents=True, exist_ok=True)
-    (notification / "notification.jupyterlab-settings").write_text(
-        json.dumps({"fetchNews": "false", "checkForUpdates": False})
-    )
+    # No setting of its own: what the learner's `make lab` shows, the course's overrides.json
+    # included (it turns off the Jupyter news toast; test_no_notification_covers_the_lesson).
     return env
 
 

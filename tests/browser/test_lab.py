@@ -189,6 +189,7 @@ class LessonRun:
         self.sources: list[tuple[str, str]] = []
         self.figures: list[str] = []
         self.q4_visible: dict[str, bool] = {}
+        self.toasts: list[str] = []
         self.timing: dict[str, float] = {}
         self.failure: str | None = None
 
@@ -281,6 +282,7 @@ def runs(lab, browser):
             run.timing["run_s"] = time.monotonic() - t1
             time.sleep(1.0)  # the last figure's <img> is attached after its output message
             run.cells = page.evaluate(CELLS_JS)
+            run.toasts = page.locator(".Toastify__toast").all_inner_texts()
 
             OUT.mkdir(parents=True, exist_ok=True)
             page.mouse.move(1, 1)  # no hover overlay (output prompt, tooltips) in the screenshots
@@ -378,6 +380,15 @@ def test_code_cells_wrap_long_lines(lesson, runs):
         ".venv/share/jupyter/lab/settings/overrides.json missing? run make setup): "
         + ", ".join(unwrapped[:5])
     )
+
+
+@pytest.mark.parametrize("lesson", LESSONS)
+def test_no_notification_covers_the_lesson(lesson, runs):
+    """JupyterLab's first start asks, in a toast over the bottom right of the notebook, whether it
+    may fetch Jupyter's news from the internet; tools/lab/overrides.json answers no (the course is
+    offline by default), so the toast never covers a figure or a table."""
+    run = runs(lesson)
+    assert not run.toasts, f"notifications over the notebook: {run.toasts}"
 
 
 @pytest.mark.parametrize("lesson", LESSONS)
