@@ -182,10 +182,28 @@ def _over_seeds(values, name, key, higher_is_better=True):
     """``name`` minus the baseline over the seeds, recomputed from the per-seed values."""
     per_seed = values["per_seed"]
     reg = np.array([r[key] for r in per_seed[name]])
-    base = np.array([r[key] for r in per_seed["baseline"]])
+    base = np.array([r[key] for r in per_seed["baseline"]])[: len(reg)]  # paired: the same seeds
     assert len(reg) == len(base) >= 3
     d = reg - base
     return float(d.mean()), float(d.std(ddof=1) / np.sqrt(len(d)))
+
+
+def test_close_calls_get_more_seeds(values, params):
+    """A validation difference within 3 standard errors at COMPARISON_SEEDS seeds is trained on
+    CLOSE_CALL_SEEDS seeds (the baseline too); the others stay at COMPARISON_SEEDS."""
+    first, more = params["COMPARISON_SEEDS"], params["CLOSE_CALL_SEEDS"]
+    assert first >= 3 and more >= 5
+    per_seed = values["per_seed"]
+    close = []
+    for name in REGULARIZED:
+        d = np.array([r["val"] for r in per_seed[name][:first]]) - np.array(
+            [r["val"] for r in per_seed["baseline"][:first]]
+        )
+        is_close = abs(d.mean()) <= 3 * d.std(ddof=1) / np.sqrt(first)
+        assert len(per_seed[name]) == (more if is_close else first), (name, len(per_seed[name]))
+        assert values["over_seeds"][name]["seeds"] == len(per_seed[name])
+        close += [name] if is_close else []
+    assert len(per_seed["baseline"]) == (more if close else first)
 
 
 def test_the_over_seed_comparison_starts_from_the_first_table(values, params):
