@@ -158,8 +158,8 @@ class SeedComparison:
     >>> from course_utils import compare_over_seeds
     >>> c = compare_over_seeds([0.10, 0.11, 0.12], [0.20, 0.22, 0.21], names=("cosine", "constant"),
     ...                        higher_is_better=False)
-    >>> c.winner, round(c.difference, 3), c.clear
-    ('cosine', -0.1, True)
+    >>> c.winner, round(c.difference, 3), c.clear, c.close_call
+    ('cosine', -0.1, True, False)
     """
 
     names: tuple[str, str]
@@ -177,6 +177,12 @@ class SeedComparison:
     def clear(self) -> bool:
         """Whether the difference exceeds twice its standard error (over at least 3 seeds)."""
         return self.seeds >= 3 and abs(self.difference) > 2 * self.standard_error
+
+    @property
+    def close_call(self) -> bool:
+        """Whether the difference is within three standard errors: too close for a few seeds to
+        decide, so the course measures such a comparison on more seeds (5 rather than 3)."""
+        return abs(self.difference) <= 3 * self.standard_error
 
     @property
     def winner(self) -> str | None:

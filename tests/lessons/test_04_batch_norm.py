@@ -42,6 +42,17 @@ def test_batch_norm_reaches_the_target_loss_in_fewer_epochs(values, params):
     assert bn <= 0.75 * plain, speed
 
 
+def _seeds_expected(c, params):
+    """How many seeds the comparison ``c`` (a recorded ``SeedComparison``) must have used: the
+    lesson's rule, recomputed from its first COMPARISON_SEEDS values. A difference within three
+    standard errors there is a close call and gets CLOSE_CALL_SEEDS seeds."""
+    first, more = params["COMPARISON_SEEDS"], params["CLOSE_CALL_SEEDS"]
+    assert first >= 3 and more >= 5
+    d = np.subtract(c["a"][:first], c["b"][:first])
+    close = abs(d.mean()) <= 3 * d.std(ddof=1) / np.sqrt(first)
+    return more if close else first
+
+
 def _speed_over_seeds(values, metric):
     """Section 3's comparison over seeds, recomputed from its per-seed values (batch norm first)."""
     c = values["speed_over_seeds"][metric]
@@ -54,7 +65,9 @@ def _speed_over_seeds(values, metric):
 
 def test_batch_norm_is_faster_on_every_seed_beyond_two_standard_errors(values, params):
     c, diff, se = _speed_over_seeds(values, "epochs_to_target")
-    assert len(c["a"]) == params["COMPARISON_SEEDS"] >= 3
+    # both comparisons use the seeds that the validation comparison's close-call rule asked for
+    n = _seeds_expected(values["speed_over_seeds"]["final_val_accuracy"], params)
+    assert len(c["a"]) == len(values["speed_over_seeds"]["final_val_accuracy"]["a"]) == n
     # the first seed is the pair the table shows
     assert c["a"][0] == values["speed"]["batch_norm"]["epochs_to_target"]
     assert c["b"][0] == values["speed"]["plain"]["epochs_to_target"]
@@ -62,9 +75,14 @@ def test_batch_norm_is_faster_on_every_seed_beyond_two_standard_errors(values, p
     assert diff < 0 and -diff > 2 * se and c["winner"] == "batch norm", c
 
 
-def test_validation_accuracies_show_no_measurable_difference_over_seeds(values):
+def test_batch_norms_effect_on_validation_accuracy_is_small(values, run):
+    """The section's second claim, recomputed: under 2 points either way over the seeds. (At the
+    defaults 3 seeds leave it a close call; over 5, batch norm is about 1 point ahead, beyond
+    2 SE: the prose says so for the default data only.)"""
     c, diff, se = _speed_over_seeds(values, "final_val_accuracy")
-    assert abs(diff) <= 2 * se and c["winner"] is None, c
+    assert abs(diff) < 0.02, c
+    claim = next(x for x in run[0]["claims"] if x["id"] == "batch_norm_validation_effect_is_small")
+    assert claim["holds"] is True and f"{diff:+.4g}" in claim["evidence"], claim
 
 
 # ---- section 4: high learning rate -------------------------------------------------------------
@@ -96,7 +114,8 @@ def test_stuck_against_trained_holds_on_every_seed(values, params):
     """The section's contrast on COMPARISON_SEEDS seeds, recomputed from the recorded table; the
     claim's verdict must agree with it."""
     rows = values["high_rate_over_seeds"]
-    seeds = range(params["SEED"], params["SEED"] + params["COMPARISON_SEEDS"])
+    c = values["batch_norm_high_vs_usual_rate"]
+    seeds = range(params["SEED"], params["SEED"] + _seeds_expected(c, params))
     assert set(rows) == {f"{name}, seed {s}" for name in ("plain", "batch_norm") for s in seeds}, rows
     chance = values["high_learning_rate"]["chance_loss"]
     for s in seeds:
@@ -107,8 +126,10 @@ def test_stuck_against_trained_holds_on_every_seed(values, params):
         assert bn["epochs_to_target"] != "never" and bn["epochs_to_target"] <= params["EPOCHS"], bn
     first = rows[f"plain, seed {params['SEED']}"]  # the first seed is the run the section plots
     assert first["final_val_accuracy"] == values["high_learning_rate"]["plain"]["final_val_accuracy"]
-    c = values["batch_norm_high_vs_usual_rate"]
     assert c["a"] == [rows[f"batch_norm, seed {s}"]["final_val_accuracy"] for s in seeds], c
+    # the rate-0.1 side is section 3's batch-norm network on the same seeds, where section 3 has them
+    speed = values["speed_over_seeds"]["final_val_accuracy"]["a"]
+    assert c["b"][: len(speed)] == speed[: len(c["b"])], (c, speed)
 
 
 # ---- section 5: modes and moving statistics ----------------------------------------------------
@@ -136,6 +157,7 @@ def test_training_and_inference_modes_differ(values):
 
 CLAIMS = {
     "batch_norm_reaches_the_target_sooner",
+    "batch_norm_validation_effect_is_small",
     "high_rate_plain_stuck_batch_norm_trains",
     "high_rate_kills_plain_relus",
     "both_placements_train",
@@ -153,22 +175,19 @@ def _paired(values, metric):
 
 
 def test_placement_is_compared_over_seeds_on_the_recorded_runs(values, params):
-    assert params["COMPARISON_SEEDS"] >= 3
     table = values["placement"]
-    for i in range(params["COMPARISON_SEEDS"]):
-        for where in ("before", "after"):
-            assert f"{where}, seed {params['SEED'] + i}" in table
-    # the comparison uses exactly the table's runs, paired by seed ("after" first)
     c = values["placement_over_seeds"]["final_val_accuracy"]
+    n = _seeds_expected(c, params)
+    seeds = [params["SEED"] + i for i in range(n)]
+    assert set(table) == {f"{where}, seed {s}" for where in ("before", "after") for s in seeds}, table
+    # the comparison uses exactly the table's runs, paired by seed ("after" first)
     assert c["names"] == ["after", "before"]
-    assert c["a"] == [
-        table[f"after, seed {params['SEED'] + i}"]["final_val_accuracy"]
-        for i in range(params["COMPARISON_SEEDS"])
-    ]
-    assert c["b"] == [
-        table[f"before, seed {params['SEED'] + i}"]["final_val_accuracy"]
-        for i in range(params["COMPARISON_SEEDS"])
-    ]
+    assert c["a"] == [table[f"after, seed {s}"]["final_val_accuracy"] for s in seeds]
+    assert c["b"] == [table[f"before, seed {s}"]["final_val_accuracy"] for s in seeds]
+    assert len(values["placement_over_seeds"]["epochs_to_target"]["a"]) == n
+    # "before" is section 3's network: the same runs on the seeds both sections used
+    speed = values["speed_over_seeds"]["final_val_accuracy"]["a"]
+    assert c["b"][: len(speed)] == speed[: len(c["b"])], (c, speed)
     # "before" on the first seed is the same run as section 3
     before0 = table[f"before, seed {params['SEED']}"]
     assert before0["epochs_to_target"] == values["speed"]["batch_norm"]["epochs_to_target"]

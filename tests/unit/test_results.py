@@ -258,6 +258,21 @@ def test_compare_over_seeds_names_a_winner_only_beyond_two_standard_errors():
     assert not two_seeds.clear and two_seeds.as_dict()["winner"] is None
 
 
+def test_a_close_call_is_a_difference_within_three_standard_errors():
+    from course_utils.results import compare_over_seeds
+
+    # differences 0.06, 0.06, 0.04: mean 0.0533, SE 0.0067 (8 SE): clear, not close
+    assert not compare_over_seeds([0.91, 0.92, 0.90], [0.85, 0.86, 0.86]).close_call
+    # differences 0.03, 0.01, 0.05: mean 0.03, SE 0.0115 (2.6 SE): clear, and still close
+    close_but_clear = compare_over_seeds([0.93, 0.91, 0.95], [0.90, 0.90, 0.90])
+    assert close_but_clear.clear and close_but_clear.close_call
+    # differences 0.02, -0.04, 0.05: within 1 SE
+    assert compare_over_seeds([0.90, 0.85, 0.93], [0.88, 0.89, 0.88]).close_call
+    # one seed has no standard error: a non-zero difference is not "within 0 SE"
+    assert not compare_over_seeds([0.9], [0.8]).close_call
+    assert compare_over_seeds([0.9], [0.9]).close_call
+
+
 @pytest.mark.parametrize("a, b", [([], []), ([1.0], [1.0, 2.0]), ([float("nan"), 1.0], [1.0, 1.0])])
 def test_compare_over_seeds_rejects_bad_input(a, b):
     from course_utils.results import compare_over_seeds
