@@ -823,6 +823,43 @@ _BANKS: dict[str, tuple[MultipleChoice | Numeric, ...]] = {
             (3, 13),
             claims=[(_B, "high_rate_kills_plain_relus")],
         ),
+        _num(
+            "q6",
+            "A square Dense layer (n inputs, n units) with Glorot weights, Var(w) = 2 / (n_in + n_out), "
+            "feeds a ReLU. By what factor does the root mean square of the activations change from one such "
+            "layer to the next?",
+            0.5**0.5,
+            "The mean square is multiplied by n Var(w) / 2 = n (1/n) / 2 = 1/2, so the root mean square by "
+            "sqrt(1/2) = 0.707 per layer; He's Var(w) = 2/n gives 1. The lesson measured 0.69-0.70 against "
+            "a predicted 0.707 over ten layers.",
+            [(_B, "8. Initialization: the scale that batch norm takes care of")],
+            (3,),
+            claims=[(_B, "init_scale_follows_n_var_over_2")],
+            rel_tol=0.02,
+        ),
+        _mc(
+            "q7",
+            "A 10-layer ReLU MLP started from RandomNormal(stddev=0.01) stays at chance level. With batch "
+            "norm before every ReLU its training loss falls, yet after a short training its validation accuracy is "
+            "still at chance. Why?",
+            [
+                "batch norm makes the network overfit the training set",
+                "validation runs in inference mode, with moving statistics that still carry much of their start "
+                "(variance 1), far from the tiny variances these weights give: every layer is normalized with "
+                "the wrong numbers, while the batch's own statistics do better",
+                "batch norm cannot be combined with a normal initializer",
+            ],
+            "b",
+            "Batch norm divides out the weights' scale with the BATCH's statistics; its moving averages need "
+            "hundreds of steps to forget their start (section 5). The same weights scored higher with batch "
+            "statistics on every seed. Start from He or Glorot weights, or lower the momentum.",
+            [
+                (_B, "8. Initialization: the scale that batch norm takes care of"),
+                (_B, "5. Training mode, inference mode and the moving statistics"),
+            ],
+            (3,),
+            claims=[(_B, "too_small_init_needs_batch_norm"), (_B, "rescued_network_needs_its_batch_statistics")],
+        ),
     ),
     _E: (
         _mc(

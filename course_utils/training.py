@@ -323,8 +323,9 @@ def _architecture_key(model: Any) -> str | None:
     :func:`_fast_functions`), so a model can run the epoch another model traced when the Python
     code that was traced is the same: the same classes (Keras's own or this package's, a
     ``Sequential`` or functional model that overrides nothing) with the same configurations,
-    compile configuration and optimizer (up to names, initializer seeds, the seeds of dropout-like
-    layers and a constant learning rate, which are variables or used only when building).
+    compile configuration and optimizer (up to names, Keras's initializers, the seeds of
+    dropout-like layers and a constant learning rate, which are variables or used only when
+    building).
     ``None`` (never shared) for anything else, including XLA-compiled models."""
     from keras.src.models.functional import Functional
 
@@ -343,6 +344,8 @@ def _architecture_key(model: Any) -> str | None:
         return None
 
     def scrub(value: Any, seeds_are_state: bool = False) -> Any:
+        if isinstance(value, dict) and value.get("module") == "keras.initializers":
+            return "initializer"  # Keras's initializers only draw the first values, in build
         if isinstance(value, dict):
             cls = value.get("class_name")
             state_seed = (
@@ -898,7 +901,7 @@ def train(
     batch by batch). Every variable the call reads or writes (weights, moving statistics, dropout
     seed states, optimizer and metric variables) is passed to it, so a later model of the same
     architecture (Keras's own layers and optimizers with the same configuration, up to names,
-    seeds and a constant learning rate) runs the same trace with its own variables instead of
+    seeds, initializers and a constant learning rate) runs the same trace with its own variables instead of
     tracing again; a trace that would touch another model's variables is never used
     (``COURSE_SHARE_TRACES=0`` turns the sharing off). The batches are gathered, inside that
     call, from the arrays in the order ``fit``'s shuffling ``tf.data`` input would hand them out

@@ -51,6 +51,7 @@ from .experiments import (
     plot_sweep_heatmap as plot_sweep_heatmap,
 )
 from .normalization import (
+    plot_activation_scales as plot_activation_scales,
     plot_epochs_to_target as plot_epochs_to_target,
     plot_moving_statistics as plot_moving_statistics,
     plot_unit_distributions as plot_unit_distributions,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -18,7 +18,12 @@ from ._core import (
     run_colors,
 )
 
-__all__ = ["plot_epochs_to_target", "plot_moving_statistics", "plot_unit_distributions"]
+__all__ = [
+    "plot_activation_scales",
+    "plot_epochs_to_target",
+    "plot_moving_statistics",
+    "plot_unit_distributions",
+]
 
 
 def plot_epochs_to_target(
@@ -224,3 +229,82 @@ def plot_unit_distributions(
     axes[0].set_ylabel("examples")
     _fit_layout(fig)
     return fig
+
+
+def plot_activation_scales(
+    scales: Mapping[str, Sequence[float]],
+    *,
+    predicted: Mapping[str, Sequence[float]] | None = None,
+    ax: Any = None,
+    title: str | None = "Activation scale per layer, at initialization",
+) -> Any:
+    """The size of a network's activations at each hidden layer, one line per initialization.
+
+    Use it to see an initialization's effect before any training: a scale that stays flat from
+    layer to layer passes the signal on; one that falls or rises by a constant factor per layer
+    vanishes or explodes exponentially with depth (a straight line on the logarithmic axis).
+
+    Args:
+        scales: Name -> one measured value per hidden layer (e.g. the root mean square of each
+            layer's ReLU outputs), positive, in layer order.
+        predicted: Optional name -> one predicted value per layer, drawn dotted in the same
+            line over the measured line of that name (one legend entry, "predicted").
+        ax: Matplotlib axes to draw on; a new figure is created when ``None``.
+        title: Axes title (``None`` for none).
+
+    Returns:
+        The matplotlib ``Axes``.
+
+    Raises:
+        ValueError: If ``scales`` is empty, a line is empty or not positive, or a predicted line
+            has no measured line of its name or another length.
+
+    Example:
+
+    >>> from course_utils import plot_activation_scales
+    >>> ax = plot_activation_scales({"He": [0.5, 0.5, 0.5], "Glorot": [0.5, 0.35, 0.25]},
+    ...                             predicted={"Glorot": [0.5, 0.354, 0.25]})
+    >>> len(ax.lines)
+    3
+    """
+    if not isinstance(scales, Mapping) or not scales:
+        raise ValueError(
+            "`scales` must be a non-empty dict of name -> one value per hidden layer, e.g. "
+            f"{{'He normal': [0.5, 0.52, 0.49]}}. Received: {scales!r}"
+        )
+    lines = {str(k): np.asarray(v, dtype=float) for k, v in scales.items()}
+    bad = [k for k, v in lines.items() if v.ndim != 1 or v.size == 0 or not np.all(v > 0)]
+    if bad:
+        raise ValueError(
+            f"Every line must be a non-empty list of positive numbers (one per layer): {bad} "
+            "is not. A scale of 0 cannot be drawn on a logarithmic axis."
+        )
+    guesses = {str(k): np.asarray(v, dtype=float) for k, v in (predicted or {}).items()}
+    unknown = [k for k in guesses if k not in lines or guesses[k].shape != lines[k].shape]
+    if unknown:
+        raise ValueError(
+            f"Predicted lines {unknown} have no measured line of the same name and length "
+            f"(measured: {', '.join(f'{k} ({v.size} layers)' for k, v in lines.items())})."
+        )
+    colors = run_colors(list(lines))
+    ax = _get_ax(ax, figsize=(9.0, 4.2))
+    for name, values in lines.items():
+        layers = np.arange(1, values.size + 1)
+        ax.plot(layers, values, "o-", color=colors[name], label=name)
+        if name in guesses:  # one legend entry for all predictions, below
+            ax.plot(layers, guesses[name], ":", lw=2.5, color="black", alpha=0.7, label="_nolegend_")
+    ax.set_yscale("log")
+    ax.set_xlabel("hidden layer")
+    ax.set_ylabel("RMS of the ReLU outputs")
+    _whole_numbers(ax.xaxis)
+    if title is not None:
+        ax.set_title(title)
+    handles, labels = ax.get_legend_handles_labels()
+    if guesses:
+        from matplotlib.lines import Line2D
+
+        handles.append(Line2D([], [], ls=":", lw=2.5, color="black", alpha=0.7))
+        labels.append("predicted")
+    legend_outside(ax, handles, labels)
+    _fit_layout(ax.figure)
+    return ax

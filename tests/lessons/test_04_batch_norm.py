@@ -163,6 +163,10 @@ CLAIMS = {
     "both_placements_train",
     "placement_no_measurable_validation_difference",
     "after_reaches_the_target_sooner",
+    "init_scale_follows_n_var_over_2",
+    "he_trains_faster_than_glorot",
+    "too_small_init_needs_batch_norm",
+    "rescued_network_needs_its_batch_statistics",
 }
 
 
@@ -270,6 +274,66 @@ def test_small_batches_degrade_batch_norm_but_not_layer_norm(values, params):
     )
 
 
+# ---- section 8: initialization -------------------------------------------------------------------
+
+#: Each initializer's per-layer factor sqrt(n Var(w) / 2) from its definition, for a square layer
+#: of n units: He Var = 2/n, Glorot 2/(n + n), a fixed deviation sigma**2.
+THEORY = {
+    "Glorot uniform (Keras default)": lambda n: math.sqrt(0.5),
+    "He normal": lambda n: 1.0,
+    "too small (normal, std 0.01)": lambda n: math.sqrt(n * 0.01**2 / 2),
+    "too large (normal, std 1)": lambda n: math.sqrt(n / 2),
+}
+
+
+def test_activation_scales_follow_n_var_over_two(values, params):
+    """The measured factor per layer against the lesson's prediction (from the drawn weights) and
+    against the initializers' definitions (computed here), for every initializer and seed."""
+    rows, depth, n = values["init_scales"], params["INIT_DEPTH"], params["INIT_WIDTH"]
+    seeds = range(params["SEED"], params["SEED"] + params["COMPARISON_SEEDS"])
+    assert set(rows) == {f"{init}, seed {s}" for init in THEORY for s in seeds}, rows
+    for key, row in rows.items():
+        theory = THEORY[key.split(", seed")[0]](n)
+        factor = (row[f"layer {depth}"] / row["layer 1"]) ** (1 / (depth - 1))
+        assert row["factor per layer"] == pytest.approx(factor, rel=1e-6), (key, row)
+        assert row["predicted"] == pytest.approx(theory, rel=0.03), (key, row, theory)
+        assert abs(factor / row["predicted"] - 1) < 0.1, (key, row)
+    # vanishing and exploding: many orders of magnitude by the last layer
+    first = lambda init: rows[f"{init}, seed {params['SEED']}"]  # noqa: E731
+    assert first("too small (normal, std 0.01)")[f"layer {depth}"] < 1e-6
+    assert first("too large (normal, std 1)")[f"layer {depth}"] > 1e6
+
+
+def test_he_trains_faster_than_glorot_beyond_two_se(values, params):
+    c = values["he_vs_glorot"]
+    assert c["names"] == ["He", "Glorot"] and len(c["a"]) == _seeds_expected(c, params)
+    d = np.subtract(c["a"], c["b"])
+    diff, se = float(d.mean()), float(d.std(ddof=1) / np.sqrt(len(d)))
+    assert c["difference"] == pytest.approx(diff) and diff < 0 and -diff > 2 * se, c
+    table = values["init_training"]
+    assert table["He normal"]["seeds"] == table["Glorot uniform (Keras default)"]["seeds"] == len(c["a"])
+    assert table["He normal"]["train loss, mean"] == pytest.approx(np.mean(c["a"]))
+
+
+def test_too_small_init_is_stuck_without_batch_norm_and_trains_with_it(values, params):
+    table, chance = values["init_training"], values["high_learning_rate"]["chance_loss"]
+    stuck, rescued = table["too small (normal, std 0.01)"], table["too small (normal, std 0.01) + batch norm"]
+    assert stuck["seeds"] == rescued["seeds"] == params["COMPARISON_SEEDS"] >= 3
+    assert chance - 0.1 < stuck["lowest"] <= stuck["highest"] < chance + 0.1, stuck
+    assert rescued["highest"] < chance - 0.5, rescued
+
+
+def test_the_rescued_network_is_at_chance_in_inference_mode_only(values, params):
+    modes = values["rescued_modes"]
+    assert set(modes) == {f"seed {params['SEED'] + i}" for i in range(params["COMPARISON_SEEDS"])}
+    inference = [r["val accuracy, inference mode"] for r in modes.values()]
+    batch = [r["val accuracy, batch statistics"] for r in modes.values()]
+    assert max(inference) < 0.2 and all(b > i for b, i in zip(batch, inference)), modes
+    assert np.mean(batch) >= 2 * np.mean(inference), modes
+    rescued = values["init_training"]["too small (normal, std 0.01) + batch norm"]
+    assert rescued["val accuracy, mean"] == pytest.approx(np.mean(inference))
+
+
 # ---- the numbers are on screen -------------------------------------------------------------------
 
 
@@ -295,6 +359,11 @@ def test_notebook_prints_the_numbers_the_tests_check(run):
         expected += [name, f"{row['final_val_accuracy']:.4f}"]
     for name, row in v["dead_units"].items():
         expected += [name, str(row["total"])]
+    for name, row in v["init_scales"].items():
+        expected += [name, f"{row['factor per layer']:.4f}", f"{row['predicted']:.4f}"]
+    for name, row in v["init_training"].items():
+        expected += [name, f"{row['train loss, mean']:.4f}"]
+    expected.append(f"difference {v['he_vs_glorot']['difference']:+.4g}")
     missing = [e for e in expected if e not in text]
     assert not missing, f"not printed by the notebook: {missing}"
 

@@ -126,6 +126,15 @@ def test_no_tensorflow_log_lines_reach_the_learner(lesson, executed):
     assert not noisy, f"{lesson}: TensorFlow log lines shown in cells {noisy}"
 
 
+@pytest.mark.parametrize("lesson", EVERY_NOTEBOOK)
+def test_no_cell_shows_a_warning_or_any_stderr_box(lesson, executed):
+    """A Python warning (a Keras UserWarning about a model's input structure, a deprecation) is
+    noise a learner cannot act on, in a red box: the lesson's code must not trigger one."""
+    _, nb = executed(lesson)
+    boxes = {i: _stream(c, "stderr")[:300] for i, c in enumerate(nb.cells) if _stream(c, "stderr").strip()}
+    assert not boxes, f"{lesson}: cells with a stderr box: {boxes}"
+
+
 @pytest.mark.parametrize("lesson", LESSONS)
 def test_training_cells_show_progress_and_stay_short(lesson, executed):
     _, nb = executed(lesson)

@@ -20,6 +20,7 @@ from course_utils import (
     ema_steps_to_forget,
     epochs_to_reach,
     layer_inputs,
+    plot_activation_scales,
     plot_epochs_to_target,
     plot_moving_statistics,
     plot_unit_distributions,
@@ -269,6 +270,26 @@ def test_plot_unit_distributions():
         plot_unit_distributions({"raw": x}, units=0)
     with pytest.raises(ValueError, match="2-D"):
         plot_unit_distributions({"raw": x[:, 0]})
+
+
+def test_plot_activation_scales_draws_measured_and_predicted_lines():
+    ax = plot_activation_scales(
+        {"He": [0.5, 0.52, 0.49], "Glorot": [0.5, 0.35, 0.25]}, predicted={"Glorot": [0.5, 0.354, 0.25]}
+    )
+    assert ax.get_yscale() == "log" and ax.get_xlabel() == "hidden layer"
+    assert len(ax.lines) == 3 and ax.lines[2].get_linestyle() == ":"
+    assert list(ax.lines[2].get_ydata()) == [0.5, 0.354, 0.25]  # drawn over the line it predicts
+    assert list(ax.lines[0].get_xdata()) == [1, 2, 3]
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["He", "Glorot", "predicted"]
+    assert [t.get_text() for t in plot_activation_scales({"He": [1.0]}).get_legend().get_texts()] == ["He"]
+    with pytest.raises(ValueError, match="non-empty dict"):
+        plot_activation_scales({})
+    with pytest.raises(ValueError, match="positive"):
+        plot_activation_scales({"too small": [0.1, 0.0]})
+    with pytest.raises(ValueError, match="same name and length"):
+        plot_activation_scales({"He": [0.5, 0.5]}, predicted={"He": [0.5]})
+    with pytest.raises(ValueError, match="same name and length"):
+        plot_activation_scales({"He": [0.5, 0.5]}, predicted={"Glorot": [0.5, 0.5]})
 
 
 def test_names_are_exported_at_the_top_level():

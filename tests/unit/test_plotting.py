@@ -669,6 +669,15 @@ FIGURES: dict[str, Callable[[], Any]] = {
         0.1,
     ),
     "moving_statistics": lambda: cu.plot_moving_statistics(_moving_statistics()),
+    "activation_scales": lambda: cu.plot_activation_scales(
+        {
+            "Glorot uniform (Keras default)": list(0.3 * 0.707 ** np.arange(10)),
+            "He normal": list(0.5 * np.ones(10)),
+            "too small (normal, std 0.01)": list(0.03 * 0.08 ** np.arange(10)),
+            "too large (normal, std 1)": list(3 * 8.0 ** np.arange(10)),
+        },
+        predicted={"He normal": list(0.5 * np.ones(10))},
+    ),
     "unit_distributions": lambda: cu.plot_unit_distributions(
         {
             "Dense output, before batch norm": np.random.default_rng(0).normal(

@@ -119,6 +119,7 @@ EXPORTED_BEFORE: dict[str, tuple[str, ...]] = {
         "plot_feature_map_dropout",
         "plot_rate_sweep",
         "plot_uncertainty_histograms",
+        "plot_activation_scales",
         "plot_epochs_to_target",
         "plot_moving_statistics",
         "plot_unit_distributions",

@@ -915,6 +915,46 @@ def test_a_trace_that_would_read_another_models_variables_is_not_used(digits100,
     assert history.history == ref.history
 
 
+def _initialized_model(data, initializer, seed=0):
+    keras.utils.set_random_seed(seed)
+    model = keras.Sequential(
+        [
+            keras.Input(data.input_shape),
+            keras.layers.Flatten(),
+            keras.layers.Dense(32, activation="relu", kernel_initializer=initializer),
+            keras.layers.BatchNormalization(),
+            keras.layers.Dense(data.num_classes, activation="softmax", kernel_initializer=initializer),
+        ]
+    )
+    model.compile(optimizer=keras.optimizers.SGD(0.1), loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    return model
+
+
+def test_models_that_differ_only_in_their_initializers_share_a_trace_bit_for_bit(digits100, monkeypatch):
+    """An initializer only draws the first weights (in build): He and Glorot models run one trace,
+    with the same result as each traced alone."""
+    inits = [
+        lambda: keras.initializers.GlorotUniform(seed=1),
+        lambda: keras.initializers.HeNormal(seed=2),
+        lambda: keras.initializers.RandomNormal(stddev=0.01, seed=3),
+    ]
+    key = training_module._architecture_key
+    assert len({key(_initialized_model(digits100, init())) for init in inits}) == 1
+    results = {}
+    for share in ("1", "0"):
+        monkeypatch.setenv("COURSE_SHARE_TRACES", share)
+        training_module._SHARED_FUNCTIONS.clear()
+        for i, init in enumerate(inits):
+            model = _initialized_model(digits100, init())
+            history = train(model, digits100, epochs=3, progress=False, seed=i)
+            results[share, i] = (history.history, model.get_weights())
+        assert len(training_module._SHARED_FUNCTIONS) == (1 if share == "1" else 0)
+    for i in range(len(inits)):
+        assert results["1", i][0] == results["0", i][0]
+        for a, b in zip(results["1", i][1], results["0", i][1], strict=True):
+            np.testing.assert_array_equal(a, b)
+
+
 def test_the_architecture_key_ignores_names_and_seeds_only(digits100):
     key = training_module._architecture_key
     base = key(_seeded_model(digits100, seed=0, dropout=0.3))
