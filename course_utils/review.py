@@ -858,7 +858,10 @@ _BANKS: dict[str, tuple[MultipleChoice | Numeric, ...]] = {
                 (_B, "5. Training mode, inference mode and the moving statistics"),
             ],
             (3,),
-            claims=[(_B, "too_small_init_needs_batch_norm"), (_B, "rescued_network_needs_its_batch_statistics")],
+            claims=[
+                (_B, "too_small_init_needs_batch_norm"),
+                (_B, "rescued_network_needs_its_batch_statistics"),
+            ],
         ),
     ),
     _E: (

@@ -926,7 +926,9 @@ def _initialized_model(data, initializer, seed=0):
             keras.layers.Dense(data.num_classes, activation="softmax", kernel_initializer=initializer),
         ]
     )
-    model.compile(optimizer=keras.optimizers.SGD(0.1), loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    model.compile(
+        optimizer=keras.optimizers.SGD(0.1), loss="sparse_categorical_crossentropy", metrics=["accuracy"]
+    )
     return model
 
 
