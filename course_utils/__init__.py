@@ -111,10 +111,10 @@ from .optimizers import (
 )
 from .plotting import (
     legend_outside as legend_outside,
+    plot_activation_scales as plot_activation_scales,
     plot_column_norms as plot_column_norms,
     plot_distance_contrast as plot_distance_contrast,
     plot_early_stopping as plot_early_stopping,
-    plot_activation_scales as plot_activation_scales,
     plot_epochs_to_target as plot_epochs_to_target,
     plot_examples as plot_examples,
     plot_feature_map_dropout as plot_feature_map_dropout,

@@ -839,14 +839,14 @@ _BANKS: dict[str, tuple[MultipleChoice | Numeric, ...]] = {
         ),
         _mc(
             "q7",
-            "A 10-layer ReLU MLP started from RandomNormal(stddev=0.01) stays at chance level. With batch "
-            "norm before every ReLU its training loss falls, yet after a short training its validation accuracy is "
-            "still at chance. Why?",
+            "A 10-layer ReLU MLP started from RandomNormal(stddev=0.01) stays at chance level. With "
+            "batch norm before every ReLU its training loss falls, yet after a short training its "
+            "validation accuracy is still at chance. Why?",
             [
                 "batch norm makes the network overfit the training set",
-                "validation runs in inference mode, with moving statistics that still carry much of their start "
-                "(variance 1), far from the tiny variances these weights give: every layer is normalized with "
-                "the wrong numbers, while the batch's own statistics do better",
+                "validation runs in inference mode, with moving statistics that still carry much of their "
+                "start (variance 1), far from the tiny variances these weights give: every layer is "
+                "normalized with the wrong numbers, while the batch's own statistics do better",
                 "batch norm cannot be combined with a normal initializer",
             ],
             "b",
