@@ -36,7 +36,7 @@ from browser_env import OUT, SUMMARY, in_ci, missing_browser, skip_or_fail
 if missing_browser() and not in_ci():  # under CI=true the `browser` fixture fails instead
     skip_or_fail(missing_browser(), module_level=True)
 
-LESSONS = ["01_overfitting", "09_exercises"]
+LESSONS = ["01_overfitting", "04_batch_norm", "09_exercises"]
 RUN_TIMEOUT_S = 300  # per lesson, from Run All Cells to the last cell's output
 OPEN_TIMEOUT_S = 120  # page loaded and kernel idle
 
