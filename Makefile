@@ -29,7 +29,7 @@ ifeq ($(shell id -u),0)
 LAB_ARGS += --allow-root
 endif
 
-.PHONY: help setup run test unit lint gpu-check site browser notebooks check-notebooks lab bench autograder grade release clean
+.PHONY: help setup run test unit lint gpu-check site browser notebooks check-notebooks lab tensorboard bench autograder grade release clean
 
 help:
 	@echo "make setup      create the virtual environment .venv and install the course (run/test/lab do it too)"
@@ -37,6 +37,7 @@ help:
 	@echo "make test       set up, then run the whole test suite"
 	@echo "make browser    the lessons in JupyterLab in headless Chromium (needs apt-get install chromium)"
 	@echo "make lab        open JupyterLab on notebooks/ [LAB_ARGS=\"--port 9000 --no-browser\"]"
+	@echo "make tensorboard  serve the TensorBoard logs of the lessons (build/tensorboard) at http://localhost:6006"
 	@echo "make bench      time each lesson at its defaults (build/bench.json)"
 	@echo "make lint       ruff check and mypy on course_utils (maintainers)"
 	@echo "make site       static HTML site of the executed lessons in build/site (after make run or make test)"
@@ -150,6 +151,13 @@ release: setup
 
 lab: setup
 	$(VENV)/bin/jupyter lab notebooks/ $(LAB_ARGS)
+
+# The logs that lesson 05 (and any run with keras.callbacks.TensorBoard under build/) wrote; a
+# local server only (TB_ARGS="--port 6007" for another port).
+TB_ARGS ?=
+tensorboard: setup
+	@mkdir -p build/tensorboard
+	$(VENV)/bin/tensorboard --logdir build/tensorboard --host localhost $(TB_ARGS)
 
 clean:
 	rm -rf build

@@ -16,6 +16,8 @@ The lessons keep their ideas visible; this package holds the plumbing, one modul
 * :mod:`~course_utils.plotting`: every figure (``plot_*``) and the explicit :func:`set_style`;
 * :mod:`~course_utils.results`: the record of each lesson's measured numbers
   (:class:`LessonRecorder`);
+* :mod:`~course_utils.monitoring`: TensorBoard log folders under ``build/`` and their scalars
+  (:func:`tensorboard_log_dir`, :func:`read_tensorboard_scalars`);
 * :mod:`~course_utils.review`: the lessons' "Check your understanding" questions
   (:func:`review_questions`, :func:`check_review`) and the evidence the appendix prints;
 * :mod:`~course_utils.grading`: helpers for the exercise checks (imported as a submodule).
@@ -45,6 +47,7 @@ from . import (
     experiments as experiments,
     grading as grading,  # cu.grading.Notebook in every lesson's setup cell (not re-exported name by name)
     models as models,
+    monitoring as monitoring,
     normalization as normalization,
     optimizers as optimizers,
     plotting as plotting,
@@ -91,6 +94,11 @@ from .experiments import (
 from .models import (
     build_cnn as build_cnn,
     build_mlp as build_mlp,
+)
+from .monitoring import (
+    BUILD_DIR_ENV as BUILD_DIR_ENV,
+    read_tensorboard_scalars as read_tensorboard_scalars,
+    tensorboard_log_dir as tensorboard_log_dir,
 )
 from .normalization import (
     MovingStatistics as MovingStatistics,
@@ -216,6 +224,7 @@ SUBMODULES: tuple[str, ...] = (
     "plotting",
     "results",
     "review",
+    "monitoring",
 )
 
 __all__: list[str] = []
@@ -233,6 +242,7 @@ __all__ += experiments.__all__
 __all__ += plotting.__all__
 __all__ += results.__all__
 __all__ += review.__all__
+__all__ += monitoring.__all__
 
 if not TYPE_CHECKING:
     # A safety net while a name added to a submodule's ``__all__`` is not yet re-exported above:

@@ -298,3 +298,37 @@ def test_the_l2_equivalence_is_stated_in_the_course_s_convention(run):
     markdown = "\n".join(c.source for c in run[1].cells if c.cell_type == "markdown")
     assert r"\lambda \approx 1/(2\eta t)" in markdown
     assert r"\alpha \approx 1/(\eta t)" in markdown and r"\lambda = \alpha/2" in markdown
+
+
+# ---- section 4.1: TensorBoard ----------------------------------------------------------------------
+
+
+def _event_values(folder, tag):
+    """A tag's values, by step, read from the event files directly (not through course_utils)."""
+    import tensorflow as tf
+
+    values = {}
+    for path in sorted(folder.glob("events.out.tfevents.*")):
+        for event in tf.compat.v1.train.summary_iterator(str(path)):
+            for value in event.summary.value:
+                if value.tag == tag:
+                    values[event.step] = float(tf.make_ndarray(value.tensor))
+    return [values[k] for k in sorted(values)]
+
+
+def test_tensorboard_logs_what_the_history_holds(values, params):
+    from _common import BUILD
+
+    tb = values["tensorboard"]
+    assert tb["same_run_as_3_2"] is True  # the callback changed nothing about the training
+    assert tb["epochs_logged"] == tb["epochs_run"] == values["early_stopping"]["epochs_run"]
+    assert tb["largest_gap"] < 1e-6
+    assert {"epoch_loss", "epoch_accuracy"} <= set(tb["tags"]["train"]) & set(tb["tags"]["validation"])
+    if params["TENSORBOARD_DIR"] is not None:
+        pytest.skip("the run wrote its logs to a folder of its own choosing")
+    folder = BUILD / "tensorboard" / LESSON / tb["run_folder"]
+    assert folder.is_dir(), f"the run's log folder {folder} is missing: logs go under build/tensorboard"
+    np.testing.assert_allclose(_event_values(folder / "train", "epoch_loss"), tb["history_loss"], rtol=1e-6)
+    np.testing.assert_allclose(
+        _event_values(folder / "validation", "epoch_loss"), tb["history_val_loss"], rtol=1e-6
+    )
