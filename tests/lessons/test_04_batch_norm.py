@@ -76,11 +76,11 @@ def test_batch_norm_is_faster_on_every_seed_beyond_two_standard_errors(values, p
 
 
 def test_batch_norms_effect_on_validation_accuracy_is_small(values, run):
-    """The section's second claim, recomputed: under 2 points either way over the seeds. (At the
-    defaults 3 seeds leave it a close call; over 5, batch norm is about 1 point ahead, beyond
-    2 SE: the prose says so for the default data only.)"""
+    """The section's second claim, recomputed: under 3 points either way, even at two standard
+    errors over the seeds. (At the defaults 3 seeds leave it a close call; over 5, batch norm is
+    about 1 point ahead, beyond 2 SE: the prose says so for the default data only.)"""
     c, diff, se = _speed_over_seeds(values, "final_val_accuracy")
-    assert abs(diff) < 0.02, c
+    assert abs(diff) + 2 * se < 0.03, c
     claim = next(x for x in run[0]["claims"] if x["id"] == "batch_norm_validation_effect_is_small")
     assert claim["holds"] is True and f"{diff:+.4g}" in claim["evidence"], claim
 
