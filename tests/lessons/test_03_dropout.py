@@ -73,8 +73,10 @@ def test_the_pair_is_compared_on_the_seeds_the_close_call_rule_asks_for(values, 
     close = abs(d[:first].mean()) <= 3 * d[:first].std(ddof=1) / np.sqrt(first)
     assert list(pairs) == [str(params["SEED"] + i) for i in range(more if close else first)], list(pairs)
     # the first seed is the pair of the table above
-    assert pairs[str(params["SEED"])] == {"baseline": values["gap_comparison"]["baseline"],
-                                          "dropout": values["gap_comparison"]["dropout"]}
+    assert pairs[str(params["SEED"])] == {
+        "baseline": values["gap_comparison"]["baseline"],
+        "dropout": values["gap_comparison"]["dropout"],
+    }
 
 
 def test_dropout_narrows_the_gap_and_raises_validation_accuracy_over_seeds(values):
