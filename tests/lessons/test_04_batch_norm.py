@@ -228,6 +228,14 @@ def test_dead_relus_explain_the_stuck_plain_network(values, params):
     assert dead[f"batch norm, rate {high}"]["total"] < dead[f"plain, rate {high}"]["total"], dead
     for row in dead.values():
         assert row["total"] == sum(row[f"layer {i + 1}"] for i in range(len(widths)))
+    # ... and on every seed of section 4's table, the first of which is the table above
+    over = values["dead_units_over_seeds"]
+    seeds = sorted({int(k.split("seed ")[1].split(",")[0]) for k in values["high_rate_over_seeds"]})
+    assert list(over) == [f"seed {s}" for s in seeds] and len(seeds) >= 3, over
+    assert over[f"seed {params['SEED']}"]["plain, high: total"] == dead[f"plain, rate {high}"]["total"]
+    for row in over.values():
+        assert row["plain, high: most dead layer"] >= 0.5 > row["plain, usual: most dead layer"], over
+        assert row["batch norm, high: total"] < row["plain, high: total"], over
 
 
 def test_every_claim_of_the_lesson_is_stated_and_holds(run):
