@@ -211,7 +211,33 @@ def test_the_over_seed_comparison_starts_from_the_first_table(values, params):
     for name in ["baseline", *REGULARIZED]:
         first = values["per_seed"][name][0]
         run = values[f"run/{name}"]
-        assert first == {"val": run["val_accuracy"], "gap": run["gap"], "memorized": run["memorized"]}, name
+        assert first == {
+            "val": run["val_accuracy"],
+            "gap": run["gap"],
+            "memorized": run["memorized"],
+            "near_zero": run["near_zero"],
+            "norm": run["norm"],
+        }, name
+    control = values["sgd_control_per_seed"]
+    assert len(control) == params["COMPARISON_SEEDS"]
+    sgd = values["run/L2 (SGD)"]
+    assert control[0] == {"near_zero": sgd["near_zero"], "norm": sgd["norm"]}
+
+
+def _first_seeds(values, params, name, key):
+    return [r[key] for r in values["per_seed"][name][: params["COMPARISON_SEEDS"]]]
+
+
+def test_the_weight_statistics_hold_on_every_seed(values, params):
+    """Sections 3 and 6's contrasts, recomputed on every seed of section 7 (paired by seed)."""
+    base, l1, l2 = (_first_seeds(values, params, n, "near_zero") for n in ("baseline", "L1", "L2"))
+    assert len(base) == params["COMPARISON_SEEDS"] >= 3
+    assert min(l1) > 0.8 and max(base) < 0.05, (l1, base)
+    assert all(b_l2 > 10 * b and b_l2 < b_l1 for b_l2, b, b_l1 in zip(l2, base, l1)), (l2, base, l1)
+    control = values["sgd_control_per_seed"]
+    l2_norm, base_norm = (_first_seeds(values, params, n, "norm") for n in ("L2", "baseline"))
+    for c, a, b, z in zip(control, l2_norm, base_norm, l2):
+        assert max(c["norm"], a) < 0.5 * b and c["near_zero"] < z / 3, (c, a, b, z)
 
 
 @pytest.mark.parametrize("name", REGULARIZED)
