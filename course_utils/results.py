@@ -21,7 +21,7 @@ import os
 import platform
 import tempfile
 import textwrap
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -32,8 +32,10 @@ __all__ = [
     "RESULTS_DIR_ENV",
     "Claim",
     "LessonRecorder",
+    "Measurement",
     "SeedComparison",
     "accuracy_standard_error",
+    "compare_on_seeds",
     "compare_over_seeds",
     "load_results",
     "wrap_line",
@@ -268,6 +270,89 @@ def compare_over_seeds(
     )
 
 
+Measurement = Mapping[str, tuple[float, float, bool]]
+"""What a lesson measures on one seed for :func:`compare_on_seeds`: comparison label ->
+``(value of A, value of B, whether a higher value is the better one)``."""
+
+
+def compare_on_seeds(
+    measure: Callable[[int], Measurement],
+    *,
+    seed: int,
+    seeds: int = 3,
+    close_call_seeds: int = 5,
+) -> dict[str, SeedComparison]:
+    """Repeats a measurement on several seeds and compares A with B seed by seed, with the
+    course's close-call rule.
+
+    ``measure(s)`` trains and measures on seed ``s`` and returns, per comparison, the values of
+    A and B on that seed. It is called once for each of the seeds ``seed, seed + 1, ...,
+    seed + seeds - 1``. When any comparison is a close call there (a difference within three
+    standard errors, :attr:`SeedComparison.close_call`), every comparison is measured on
+    ``close_call_seeds`` seeds instead, and a line says which comparisons were close. Each seed
+    is measured once: the extra seeds only add to the first ones.
+
+    Args:
+        measure: Seed -> {label: (a, b, higher_is_better)}; the same labels on every seed.
+        seed: The first seed (the lesson's ``SEED``).
+        seeds: How many seeds every comparison gets (at least 1).
+        close_call_seeds: How many seeds when one is a close call (no more seeds if it is not
+            larger than ``seeds``).
+
+    Returns:
+        Label -> :class:`SeedComparison` (A against B, names ``("A", "B")``), in ``measure``'s order.
+
+    Raises:
+        ValueError: If a count is not a positive integer, or ``measure`` returns different labels
+            on different seeds.
+
+    Example:
+
+    >>> from course_utils import compare_on_seeds
+    >>> c = compare_on_seeds(lambda s: {"loss: A=cosine B=constant": (0.10 + s / 100, 0.30, False)},
+    ...                      seed=0, seeds=3)
+    >>> c["loss: A=cosine B=constant"].verdict()
+    'A is better'
+    """
+    from ._validation import check_positive_int
+
+    first = check_positive_int("seeds", seeds)
+    more = check_positive_int("close_call_seeds", close_call_seeds)
+    measured: dict[int, Measurement] = {}
+
+    def over(count: int) -> dict[str, SeedComparison]:
+        for s in range(seed, seed + count):
+            if s not in measured:
+                measured[s] = measure(s)
+                if list(measured[s]) != list(measured[seed]):
+                    raise ValueError(
+                        f"`measure` returned other comparisons on seed {s} ({list(measured[s])}) "
+                        f"than on seed {seed} ({list(measured[seed])}): return the same labels on every seed."
+                    )
+        rows = [measured[s] for s in range(seed, seed + count)]
+        return {
+            label: compare_over_seeds(
+                [r[label][0] for r in rows],
+                [r[label][1] for r in rows],
+                names=("A", "B"),
+                higher_is_better=bool(rows[0][label][2]),
+            )
+            for label in rows[0]
+        }
+
+    compared = over(first)
+    close = [label for label, c in compared.items() if c.close_call]
+    if close and more > first:
+        print(
+            wrap_line(
+                f"within 3 standard errors at {first} seeds: {'; '.join(close)}. "
+                f"Every comparison is measured on {more} seeds."
+            )
+        )
+        compared = over(more)
+    return compared
+
+
 def accuracy_standard_error(accuracy: float, n: int) -> float:
     """Standard error of an accuracy measured on ``n`` independent examples.
 
@@ -456,6 +541,59 @@ class LessonRecorder:
         )
         print(_render_table(rows, shown, title))
         return rows
+
+    def comparisons(
+        self, key: str, compared: Mapping[str, SeedComparison], *, title: str | None = None
+    ) -> Mapping[str, SeedComparison]:
+        """Shows comparisons over seeds as one table, records them under ``key``, returns them.
+
+        One row per comparison: the means of A and of B, the mean paired difference A - B, twice
+        its standard error and the verdict. The record keeps every seed's values
+        (:meth:`SeedComparison.as_dict`), so a test can recompute each verdict.
+
+        Args:
+            key: The name to record the comparisons under.
+            compared: Label -> :class:`SeedComparison`, e.g. from :func:`compare_on_seeds`.
+            title: A line printed above the table (default: how many seeds).
+
+        Returns:
+            ``compared``, unchanged.
+
+        Raises:
+            ValueError: If ``compared`` is empty.
+
+        Example:
+
+        >>> from course_utils import compare_over_seeds
+        >>> rec = LessonRecorder("demo", out_dir=None)
+        >>> c = {"gap: A=l2 B=none": compare_over_seeds([0.1, 0.12, 0.11], [0.2, 0.21, 0.2],
+        ...                                             names=("A", "B"), higher_is_better=False)}
+        >>> _ = rec.comparisons("l2", c)
+        over 3 seeds (A - B paired by seed):
+                          mean A  mean B    A - B    2 SE      verdict
+        gap: A=l2 B=none  0.1100  0.2033  -0.0933  0.0067  A is better
+        """
+        if not compared:
+            raise ValueError(f"`compared` of {key!r} is empty: pass at least one comparison.")
+        self.record(key, {str(label): c.as_dict() for label, c in compared.items()})
+        counts = sorted({c.seeds for c in compared.values()})
+        rows = {
+            label: {
+                "mean A": float(np.mean(c.a)),
+                "mean B": float(np.mean(c.b)),
+                "A - B": c.difference,
+                "2 SE": 2 * c.standard_error,
+                "verdict": c.verdict(),
+            }
+            for label, c in compared.items()
+        }
+        seeds = "/".join(map(str, counts))
+        print(
+            _render_table(
+                rows, list(next(iter(rows.values()))), title or f"over {seeds} seeds (A - B paired by seed):"
+            )
+        )
+        return compared
 
     def claim(self, id: str, statement: str, holds: Any, evidence: str) -> bool:
         """States a claim next to its measurement, with the verdict this run computed.

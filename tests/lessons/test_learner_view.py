@@ -37,7 +37,15 @@ TF_LOG = re.compile(
 #: one (outside a function it only defines) must show progress or a result. Decided from the code,
 #: not from how long the cell took: durations differ twice over between machines.
 TRAINING_CALLS = frozenset(
-    {"train", "fit", "run_experiment", "compare_over_seeds", "build_model_bank", "lr_range_test"}
+    {
+        "train",
+        "fit",
+        "run_experiment",
+        "compare_over_seeds",
+        "compare_on_seeds",
+        "build_model_bank",
+        "lr_range_test",
+    }
 )
 #: Any other cell that runs this long must show something too (a generous bound, ten times what a
 #: cell of ours that only evaluates or draws takes).

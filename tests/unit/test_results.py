@@ -328,3 +328,75 @@ def test_the_recorder_keeps_the_parameters_of_a_notebook_namespace():
     }
     # a plain dict is kept whole
     assert LessonRecorder("x", parameters={"lower": 1}, out_dir=None).parameters == {"lower": 1}
+
+
+def test_compare_on_seeds_measures_each_seed_once_and_adds_seeds_only_for_a_close_call(capsys):
+    from course_utils.results import compare_on_seeds
+
+    calls = []
+
+    def clear_case(seed):
+        calls.append(seed)
+        return {"loss: A=new B=old": (0.10 + 0.01 * seed, 0.30, False)}
+
+    c = compare_on_seeds(clear_case, seed=4, seeds=3, close_call_seeds=5)
+    assert calls == [4, 5, 6] and c["loss: A=new B=old"].seeds == 3
+    assert c["loss: A=new B=old"].winner == "A" and capsys.readouterr().out == ""
+
+    calls.clear()
+    wobbly = {0: 0.02, 1: -0.03, 2: 0.01, 3: 0.0, 4: 0.02}
+
+    def close_case(seed):
+        calls.append(seed)
+        return {
+            "val: A=x B=y": (0.9 + wobbly[seed], 0.9, True),
+            "gap: A=x B=y": (0.1, 0.3 + seed / 100, False),
+        }
+
+    c = compare_on_seeds(close_case, seed=0, seeds=3, close_call_seeds=5)
+    assert calls == [0, 1, 2, 3, 4]  # seeds 0-2 are not measured again
+    assert {label: comp.seeds for label, comp in c.items()} == {"val: A=x B=y": 5, "gap: A=x B=y": 5}
+    assert c["val: A=x B=y"].a == pytest.approx([0.9 + wobbly[s] for s in range(5)])
+    out = capsys.readouterr().out
+    assert "within 3 standard errors at 3 seeds: val: A=x B=y." in out and "gap" not in out.split(".")[0]
+    # no more seeds when close_call_seeds is not larger
+    assert compare_on_seeds(close_case, seed=0, seeds=3, close_call_seeds=3)["val: A=x B=y"].seeds == 3
+
+
+def test_compare_on_seeds_rejects_labels_that_change_and_bad_counts():
+    from course_utils.results import compare_on_seeds
+
+    with pytest.raises(ValueError, match="same labels on every seed"):
+        compare_on_seeds(lambda s: {f"label {s}": (1.0, 0.0, True)}, seed=0)
+    with pytest.raises(ValueError, match="`seeds`"):
+        compare_on_seeds(lambda s: {"a": (1.0, 0.0, True)}, seed=0, seeds=0)
+
+
+def test_recorder_comparisons_shows_one_table_and_records_every_seed(capsys, tmp_path):
+    from course_utils.results import compare_over_seeds
+
+    rec = LessonRecorder("demo", out_dir=tmp_path)
+    c = {
+        "gap: A=l2 B=none": compare_over_seeds(
+            [0.1, 0.12, 0.11], [0.2, 0.21, 0.2], names=("A", "B"), higher_is_better=False
+        )
+    }
+    assert rec.comparisons("l2", c, title="three seeds:") is c
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == "three seeds:" and lines[1].split() == [
+        "mean",
+        "A",
+        "mean",
+        "B",
+        "A",
+        "-",
+        "B",
+        "2",
+        "SE",
+        "verdict",
+    ]
+    assert lines[2].split()[-3:] == ["A", "is", "better"] and "-0.0933" in lines[2]
+    saved = load_results(tmp_path / "demo.results.json")["values"]["l2"]["gap: A=l2 B=none"]
+    assert saved["a"] == [0.1, 0.12, 0.11] and saved["b"] == [0.2, 0.21, 0.2] and saved["winner"] == "A"
+    with pytest.raises(ValueError, match="empty"):
+        rec.comparisons("none", {})
