@@ -360,3 +360,14 @@ def test_q2_missing_line_is_named(checklist_options, autograders):
     partial = {k: v for k, v in RIGHT.items() if k != "evaluate on the test set"}
     got, text = grade(tests, {"checklist": partial, "checklist_options": checklist_options})
     assert got == 0 and "lacks the line(s) ['evaluate on the test set']" in text, text
+
+
+def test_each_comparison_gets_the_seeds_the_close_call_rule_asks_for(values, params):
+    """COMPARISON_SEEDS seeds, or CLOSE_CALL_SEEDS where the difference on the first
+    COMPARISON_SEEDS is within 3 standard errors: decided by the run, recomputed here."""
+    first, more = params["COMPARISON_SEEDS"], params["CLOSE_CALL_SEEDS"]
+    for key, sides in values["per_seed"].items():
+        d = np.subtract(sides["a"][:first], sides["b"][:first])
+        close = abs(d.mean()) <= 3 * d.std(ddof=1) / np.sqrt(first)
+        assert len(sides["a"]) == (more if close else first), (key, d)
+        assert values["over_seeds"][key]["seeds"] == len(sides["a"]), key
