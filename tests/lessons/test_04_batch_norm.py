@@ -156,6 +156,7 @@ def test_training_and_inference_modes_differ(values):
 # ---- section 6: placement -----------------------------------------------------------------------
 
 CLAIMS = {
+    "conv_batch_norm_is_per_channel",
     "batch_norm_reaches_the_target_sooner",
     "batch_norm_validation_effect_is_small",
     "high_rate_plain_stuck_batch_norm_trains",
@@ -493,3 +494,13 @@ def test_q2_moving_average_feedback(fn, message, env04, autograders):
     else:
         assert got < tests.possible, text
         assert message in text, text
+
+
+def test_batch_norm_after_a_conv_layer_is_per_channel(values):
+    """Section 1: one gamma per channel, statistics over batch x height x width; Keras's output
+    is the per-channel formula (to float rounding) and far from the per-position one."""
+    c = values["conv_batch_norm"]
+    batch, height, width, channels = c["feature_maps_shape"]
+    assert c["gamma_shape"] == [channels] and c["values_per_statistic"] == batch * height * width, c
+    assert c["max_diff_per_channel_formula"] < 1e-4 < 0.1 < c["max_diff_per_position_formula"], c
+    assert c["channel_mean_max_abs"] < 1e-4 and 0.9 < c["channel_std"][0] <= c["channel_std"][1] <= 1.0, c
