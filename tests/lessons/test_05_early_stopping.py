@@ -332,3 +332,31 @@ def test_tensorboard_logs_what_the_history_holds(values, params):
     np.testing.assert_allclose(
         _event_values(folder / "validation", "epoch_loss"), tb["history_val_loss"], rtol=1e-6
     )
+
+
+def test_early_stopping_beats_the_whole_budget_over_seeds(values, params):
+    """Section 3.5, recomputed from the per-seed values: on the seeds the close-call rule asks
+    for, the restored model's validation loss is lower and its accuracy higher, beyond 2 SE."""
+    first, more = params["COMPARISON_SEEDS"], params["CLOSE_CALL_SEEDS"]
+    assert first >= 3 and more >= 5
+    compared = values["early_stopping_over_seeds"]
+
+    def stats(c, n=None):
+        d = np.subtract(c["a"][:n], c["b"][:n])
+        return d.mean(), d.std(ddof=1) / np.sqrt(len(d))
+
+    close = any(abs(m) <= 3 * se for m, se in (stats(c, first) for c in compared.values()))
+    for label, c in compared.items():
+        assert len(c["a"]) == (more if close else first), label
+        mean, se = stats(c)
+        assert c["difference"] == pytest.approx(mean) and c["standard_error"] == pytest.approx(se)
+        # A is early stopping: a lower loss, a higher accuracy
+        assert (mean < -2 * se) if label.startswith("val loss") else (mean > 2 * se), (label, mean, se)
+    loss = compared["val loss: A=early stopping B=whole budget"]
+    assert loss["a"][0] == pytest.approx(
+        values["restore"]["evaluated"], abs=1e-5
+    )  # the first seed is section 3
+    assert loss["b"][0] == pytest.approx(values["reference"]["final_val_loss"])
+    stops = values["stops_over_seeds"]
+    assert len(stops) == len(loss["a"]) and all(s["stop_epoch"] is not None for s in stops.values()), stops
+    assert all(s["stop_epoch"] - s["best_epoch"] == params["PATIENCE"] for s in stops.values()), stops
