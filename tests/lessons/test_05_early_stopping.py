@@ -360,3 +360,14 @@ def test_early_stopping_beats_the_whole_budget_over_seeds(values, params):
     stops = values["stops_over_seeds"]
     assert len(stops) == len(loss["a"]) and all(s["stop_epoch"] is not None for s in stops.values()), stops
     assert all(s["stop_epoch"] - s["best_epoch"] == params["PATIENCE"] for s in stops.values()), stops
+
+
+def test_a_binary_classifier_thresholds_at_one_half_and_stops_the_same_way(values, params):
+    """Section 3.6: one sigmoid unit; Keras's 'accuracy' is p > 0.5, an argmax over one column
+    answers class 0 for every image; EarlyStopping restores the lowest validation loss."""
+    b = values["binary"]
+    assert b["output_shape"][1] == 1, b
+    assert b["keras_accuracy"] == pytest.approx(b["thresholded_accuracy"], abs=1e-6), b
+    assert b["argmax_accuracy"] == pytest.approx(b["even_share"]) and b["thresholded_accuracy"] >= 0.8, b
+    assert b["epochs_run"] < params["EPOCHS"], b
+    assert b["evaluated_loss"] == pytest.approx(b["min_logged_val_loss"], abs=1e-5), b
