@@ -197,3 +197,32 @@ def values(run):
 def params(run):
     """The parameters the recorded run used."""
     return run[0]["parameters"]
+
+
+def recomputed_comparisons(recorded: dict, params: dict) -> dict[str, tuple[float, float]]:
+    """Comparisons that a lesson recorded with ``record.comparisons`` (``cu.compare_on_seeds``),
+    recomputed from their per-seed values: label -> (mean difference A - B, its standard error).
+
+    Checks first that they were measured on the seeds the close-call rule asks for:
+    COMPARISON_SEEDS (at least 3), or CLOSE_CALL_SEEDS (at least 5) for every comparison when
+    one differs by no more than 3 standard errors on the first COMPARISON_SEEDS, and that the
+    recorded difference and standard error are those of the values."""
+    import numpy as np
+
+    first, more = params["COMPARISON_SEEDS"], params["CLOSE_CALL_SEEDS"]
+    assert first >= 3 and more >= 5, (first, more)
+
+    def stats(a, b):
+        d = np.subtract(a, b)
+        return float(d.mean()), float(d.std(ddof=1) / np.sqrt(len(d)))
+
+    close = any(
+        abs(m) <= 3 * se for m, se in (stats(c["a"][:first], c["b"][:first]) for c in recorded.values())
+    )
+    out = {}
+    for label, c in recorded.items():
+        assert len(c["a"]) == len(c["b"]) == (more if close else first), (label, close)
+        mean, se = stats(c["a"], c["b"])
+        assert np.isclose(c["difference"], mean) and np.isclose(c["standard_error"], se), (label, c)
+        out[label] = (mean, se)
+    return out

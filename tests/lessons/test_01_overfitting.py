@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import printed_text
+from conftest import printed_text, recomputed_comparisons
 
 LESSON = "01_overfitting"
 
@@ -49,37 +49,13 @@ def test_gap_grows_with_model_size(values):
     assert noisy_train_acc[-1] >= 0.98 and noisy_train_acc[-1] > noisy_train_acc[0], noisy_train_acc
 
 
-def _recomputed(comparisons, params):
-    """Each recorded comparison recomputed from its per-seed values, after checking that it was
-    measured on the seeds the close-call rule asks for: COMPARISON_SEEDS, or CLOSE_CALL_SEEDS for
-    all of them when one difference is within 3 SE on the first COMPARISON_SEEDS."""
-    first, more = params["COMPARISON_SEEDS"], params["CLOSE_CALL_SEEDS"]
-    assert first >= 3 and more >= 5
-
-    def stats(a, b):
-        d = np.subtract(a, b)
-        return float(d.mean()), float(d.std(ddof=1) / np.sqrt(len(d)))
-
-    close = False
-    for c in comparisons.values():
-        mean, se = stats(c["a"][:first], c["b"][:first])
-        close |= abs(mean) <= 3 * se
-    out = {}
-    for label, c in comparisons.items():
-        assert len(c["a"]) == len(c["b"]) == (more if close else first), (label, close)
-        mean, se = stats(c["a"], c["b"])
-        assert c["difference"] == pytest.approx(mean) and c["standard_error"] == pytest.approx(se)
-        out[label] = (mean, se)
-    return out
-
-
 def _one(compared, prefix):
     (found,) = [v for label, v in compared.items() if label.startswith(prefix)]
     return found
 
 
 def test_section_4_comparisons_hold_beyond_two_standard_errors_over_seeds(values, params):
-    compared = _recomputed(values["capacity_over_seeds"], params)
+    compared = recomputed_comparisons(values["capacity_over_seeds"], params)
     seed0 = values["capacity"]
     # the first seed is the sweep of the tables above
     gap = _one(values["capacity_over_seeds"], "flipped, gap")
@@ -110,7 +86,7 @@ def test_memorization_and_the_rule_on_every_seed(values, params):
 
 
 def test_more_data_shrinks_the_gap_over_seeds(values, params):
-    compared = _recomputed(values["data_size_over_seeds"], params)
+    compared = recomputed_comparisons(values["data_size_over_seeds"], params)
     gap_d, gap_se = _one(compared, "gap")  # most minus fewest images
     val_d, val_se = _one(compared, "val acc")
     assert gap_d < -2 * gap_se and val_d > 2 * val_se, compared
