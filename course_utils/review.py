@@ -551,8 +551,8 @@ _BANKS: dict[str, tuple[MultipleChoice | Numeric, ...]] = {
         ),
         _mc(
             "q4",
-            "On clean labels the over-sized network generalizes about as well as the small ones; with 20 % "
-            "of the labels flipped its gap grows far more with capacity. What does this show?",
+            "On clean labels the over-sized network generalizes at least as well as the small ones; "
+            "with 20 % of the labels flipped its gap grows far more with capacity. What does this show?",
             [
                 "bigger networks always generalize worse",
                 "capacity makes memorizing possible; the damage comes from what there is to memorize "
@@ -1023,7 +1023,7 @@ _BANKS: dict[str, tuple[MultipleChoice | Numeric, ...]] = {
             "optimizer differs; a ranking without tuning each learning rate says little.",
             [
                 (_P, "2. A fair comparison: same data, same initial weights"),
-                (_P, "3. Reading the comparison"),
+                (_P, "3. Reading the comparison, over seeds"),
             ],
             (13,),
         ),
