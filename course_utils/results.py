@@ -595,7 +595,7 @@ class LessonRecorder:
         )
         return compared
 
-    def claim(self, id: str, statement: str, holds: Any, evidence: str) -> bool:
+    def claim(self, id: str, statement: str, holds: Any, evidence: str) -> None:
         """States a claim next to its measurement, with the verdict this run computed.
 
         Prints the verdict, the statement and the evidence, and records the claim (the results
@@ -610,7 +610,8 @@ class LessonRecorder:
             evidence: The numbers behind the verdict.
 
         Returns:
-            ``holds`` as a ``bool``.
+            ``None``, so that a claim that ends a cell prints no stray ``True`` under it; the
+            verdict is in :attr:`claims` (``rec.claims[id].holds``).
 
         Raises:
             ValueError: If ``id`` or ``statement`` is empty.
@@ -621,6 +622,7 @@ class LessonRecorder:
         >>> rec.claim("gap", "The gap narrows.", 0.05 < 0.2, "gap 0.05 vs 0.20")
         claim holds: The gap narrows.
             evidence: gap 0.05 vs 0.20
+        >>> rec.claims["gap"].holds
         True
         """
         if not id or not statement:
@@ -631,7 +633,6 @@ class LessonRecorder:
         self.claims[result.id] = result
         self.save()
         print(result)
-        return result.holds
 
     def __getitem__(self, key: str) -> Any:
         return self.values[key]

@@ -7,7 +7,7 @@ import math
 
 import numpy as np
 import pytest
-from conftest import grade, load_tests, printed_text
+from conftest import grade, load_tests, printed_text, recomputed_comparisons
 
 LESSON = "04_batch_norm"
 
@@ -157,6 +157,8 @@ def test_training_and_inference_modes_differ(values):
 
 CLAIMS = {
     "conv_batch_norm_is_per_channel",
+    "layer_norm_beats_batch_norm_at_batch_2",
+    "batch_norm_modes_disagree_at_batch_2",
     "batch_norm_reaches_the_target_sooner",
     "batch_norm_validation_effect_is_small",
     "high_rate_plain_stuck_batch_norm_trains",
@@ -267,10 +269,9 @@ def test_small_batches_degrade_batch_norm_but_not_layer_norm(values, params):
     big = runs[f"batch norm, batch {params['BATCH_SIZE']}"]
     tiny = runs[f"batch norm, batch {params['SMALL_BATCH_SIZE']}"]
     ln = runs[f"layer norm, batch {params['SMALL_BATCH_SIZE']}"]
-    # worse validation accuracy than both batch norm with normal batches and layer norm with tiny ones
-    assert tiny["val_accuracy"] <= big["val_accuracy"] - 0.15, runs
-    assert tiny["val_accuracy"] <= ln["val_accuracy"] - 0.15, runs
-    # "layer norm trains as well as anything above"
+    # this run: worse validation accuracy than batch norm with normal batches; layer norm with tiny
+    # batches "close to" batch norm with batches of 32 (over seeds: the next test)
+    assert tiny["val_accuracy"] < big["val_accuracy"], runs
     assert ln["val_accuracy"] >= big["val_accuracy"] - 0.03, runs
     # train / inference mismatch on the training set
     assert tiny["mismatch"] >= 0.05, runs
@@ -281,6 +282,31 @@ def test_small_batches_degrade_batch_norm_but_not_layer_norm(values, params):
     assert values["small_batch"]["learning_rate"] == pytest.approx(
         params["LEARNING_RATE"] * params["SMALL_BATCH_SIZE"] / params["BATCH_SIZE"]
     )
+
+
+def test_small_batch_comparison_over_seeds(values, params):
+    """Layer norm (A) beats batch norm (B) at batches of SMALL_BATCH_SIZE on validation accuracy and
+    has the smaller mode mismatch, beyond 2 SE over the seeds; its modes agree on every seed; the
+    first seed is the table's pair."""
+    compared = values["small_batch_over_seeds"]
+    recomputed = recomputed_comparisons(compared, params)
+    val_mean, val_se = recomputed["val acc: A=layer norm B=batch norm"]
+    assert val_mean > 2 * val_se, (val_mean, val_se)
+    mis_mean, mis_se = recomputed["mode mismatch: A=layer norm B=batch norm"]
+    assert mis_mean < -2 * mis_se, (mis_mean, mis_se)
+    mismatch = compared["mode mismatch: A=layer norm B=batch norm"]
+    assert max(mismatch["a"]) < 1e-6, mismatch
+    runs = values["small_batch"]["runs"]
+    small = params["SMALL_BATCH_SIZE"]
+    assert (
+        compared["val acc: A=layer norm B=batch norm"]["a"][0]
+        == runs[f"layer norm, batch {small}"]["val_accuracy"]
+    )
+    assert (
+        compared["val acc: A=layer norm B=batch norm"]["b"][0]
+        == runs[f"batch norm, batch {small}"]["val_accuracy"]
+    )
+    assert mismatch["b"][0] == pytest.approx(runs[f"batch norm, batch {small}"]["mismatch"], abs=1e-9)
 
 
 # ---- section 8: initialization -------------------------------------------------------------------

@@ -143,6 +143,22 @@ def test_no_cell_shows_a_warning_or_any_stderr_box(lesson, executed):
     assert not boxes, f"{lesson}: cells with a stderr box: {boxes}"
 
 
+@pytest.mark.parametrize("lesson", EVERY_NOTEBOOK)
+def test_no_cell_ends_with_a_stray_out_value(lesson, executed):
+    """A cell whose last line returns True, False or None (a claim, a check) shows it as an
+    ``Out[n]:`` under the verdict it printed: noise that reads like a second answer."""
+    _, nb = executed(lesson)
+    stray = {
+        i: o["data"]["text/plain"]
+        for i, c in enumerate(nb.cells)
+        if c.cell_type == "code"
+        for o in c.get("outputs", [])
+        if o.get("output_type") == "execute_result"
+        and o.get("data", {}).get("text/plain") in ("True", "False", "None")
+    }
+    assert not stray, f"{lesson}: cells that end with a bare Out value: {stray}"
+
+
 @pytest.mark.parametrize("lesson", LESSONS)
 def test_training_cells_show_progress_and_stay_short(lesson, executed):
     _, nb = executed(lesson)

@@ -171,8 +171,10 @@ def test_claim_is_printed_recorded_and_replaced_by_id(tmp_path, capsys):
     from course_utils.results import LessonRecorder, load_results
 
     rec = LessonRecorder("demo", out_dir=tmp_path)
-    assert rec.claim("gap", "The gap narrows.", np.float64(0.05) < 0.2, "gap 0.05 vs 0.20") is True
-    assert rec.claim("floor", "The floor is lower.", False, "0.3 vs 0.2") is False
+    # returns None: a claim that ends a notebook cell shows no stray Out[...] True under its verdict
+    assert rec.claim("gap", "The gap narrows.", np.float64(0.05) < 0.2, "gap 0.05 vs 0.20") is None
+    rec.claim("floor", "The floor is lower.", False, "0.3 vs 0.2")
+    assert rec.claims["gap"].holds is True and rec.claims["floor"].holds is False
     out = capsys.readouterr().out
     assert "claim holds: The gap narrows.\n    evidence: gap 0.05 vs 0.20" in out
     assert "claim does NOT hold on this run: The floor is lower." in out
