@@ -26,6 +26,7 @@ WRITTEN_OUT: dict[str, list[tuple[str, str]]] = {
         ("inverted dropout in NumPy", r"/\s*\(1(\.0)?\s*-\s*rate\)"),
         ("the dropout model stack", r"keras\.layers\.Dropout\(rate, seed=[^)]*\)"),
         ("the MC-dropout loop", r"model\(x, training=True\)\)? for _ in range\("),
+        ("the spatial-dropout CNN stack", r"keras\.layers\.SpatialDropout2D\(rate, seed="),
     ],
     "04": [
         ("Dense without bias, then batch norm, then the ReLU", r"use_bias=batch_norm != \"before\""),
@@ -45,7 +46,7 @@ WRITTEN_OUT: dict[str, list[tuple[str, str]]] = {
 
 #: lesson prefix -> helper calls that would hide the technique the lesson teaches
 HIDDEN_BY: dict[str, list[str]] = {
-    "03": ["cu.mc_dropout_predict("],
+    "03": ["cu.mc_dropout_predict(", "cu.build_cnn("],
     "06": ["cu.lr_range_test(", "cu.LRFinder("],
     "07": ["cu.AdaBelief(learning_rate=ADAPTIVE_LEARNING_RATE))"],
 }
