@@ -44,7 +44,7 @@ help:
 	@echo "make gpu-check  does TensorFlow see a GPU; a lesson model timed on GPU vs CPU [GPU=1 installs CUDA]"
 	@echo "make notebooks  regenerate notebooks/ from solutions/ (instructors and maintainers)"
 	@echo "make autograder build the otter autograder zips into build/autograder (see README, For instructors)"
-	@echo "make grade SUBMISSIONS=folder [LESSON=09] [TIMEOUT=600] [JOBS=2]"
+	@echo "make grade SUBMISSIONS=folder [LESSON=10] [TIMEOUT=600] [JOBS=2]"
 	@echo "                grade every notebook in folder (no Docker): build/grades.csv, build/feedback/"
 	@echo "make release    the learner-facing course, without solutions or hidden tests, in build/release"
 	@echo "make clean      remove build/ (the virtual environment stays)"
@@ -84,7 +84,7 @@ lint: setup
 	$(VENV)/bin/mypy || status=1; \
 	exit $$status
 
-# What a learner sees: lessons 01 and 09 opened in this JupyterLab in headless Chromium (Playwright),
+# What a learner sees: lessons 01 and 10 opened in this JupyterLab in headless Chromium (Playwright),
 # run with Run All Cells and checked in the page; screenshots in build/browser/. Skipped, with the
 # reason, without Chromium or Playwright; under CI=true that is a failure. The last stage of `make test`.
 browser: setup
@@ -141,7 +141,7 @@ autograder: setup
 # and build/feedback/<file name>.txt. JOBS=N on the command line grades N at once (default 1 here:
 # the JOBS default above is for the test stages).
 grade: setup
-	@test -n "$(SUBMISSIONS)" || { echo "Usage: make grade SUBMISSIONS=path/to/folder [LESSON=09] [TIMEOUT=600] [JOBS=2]"; exit 2; }
+	@test -n "$(SUBMISSIONS)" || { echo "Usage: make grade SUBMISSIONS=path/to/folder [LESSON=10] [TIMEOUT=600] [JOBS=2]"; exit 2; }
 	$(PY) tools/grade.py "$(SUBMISSIONS)" $(if $(LESSON),--lesson $(LESSON)) $(if $(TIMEOUT),--timeout $(TIMEOUT)) $(if $(filter command line,$(origin JOBS)),--jobs $(JOBS))
 
 # What a graded class publishes instead of this repository (tools/release.py): lessons, course_utils,

@@ -244,7 +244,7 @@ def expect_choice(name: str, value: Any, choices: Iterable[str]) -> str:
     raise AssertionError(f"{name} is {value!r}, which is not one of {options}.")
 
 
-# ---- helpers for the capstone (lesson 09): arrays, step-by-step values, thresholds, dicts, layers ----
+# ---- helpers for the capstone (lesson 10): arrays, step-by-step values, thresholds, dicts, layers ----
 
 
 def expect_array(name: str, value: Any, *, shape: tuple[int, ...] | None = None) -> Any:

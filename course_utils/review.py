@@ -60,7 +60,7 @@ REVIEW_LESSONS: dict[str, str] = {
     "optimizers": "07_optimizers",
     "combined_models": "08_combined_models",
     "augmentation": "09_augmentation",  # being written; its bank cites lesson 08 until it lands
-    "exercises": "09_exercises",  # the capstone, to be renumbered 10_exercises
+    "exercises": "10_exercises",  # the capstone
 }
 
 #: The fifteen interview questions of the course's sources, answered in the appendix notebook.

@@ -1,8 +1,8 @@
 """Grade a folder of submitted notebooks with the course's otter autograders, without Docker.
 
     python tools/grade.py SUBMISSIONS                 # the lesson is read from the notebooks
-    python tools/grade.py SUBMISSIONS --lesson 09 --timeout 600 --out build --jobs 2
-    make grade SUBMISSIONS=path/to/folder [LESSON=09] [TIMEOUT=600] [JOBS=2]
+    python tools/grade.py SUBMISSIONS --lesson 10 --timeout 600 --out build --jobs 2
+    make grade SUBMISSIONS=path/to/folder [LESSON=10] [TIMEOUT=600] [JOBS=2]
 
 Every file in SUBMISSIONS (dot-files included; sub-folders are listed and skipped) gets one row
 in ``<out>/grades.csv``: one column per question, the total, the maximum, a status and the
@@ -220,7 +220,7 @@ def worker(notebook: str, request_fd: str, response_fd: str, cpu_seconds: str) -
 
 
 def resolve_lesson(arg: str | None, files: list[Path]) -> str:
-    """The lesson to grade: --lesson (a prefix such as 09), else the most common otter
+    """The lesson to grade: --lesson (a prefix such as 10), else the most common otter
     assignment name among the submitted notebooks."""
     known = [p.stem for p in lesson_notebooks(SOLUTIONS)]
     if arg:
@@ -241,7 +241,7 @@ def resolve_lesson(arg: str | None, files: list[Path]) -> str:
     if not names:
         raise SystemExit(
             "Could not tell which lesson these submissions belong to (no notebook names one in its "
-            "metadata). Pass it: --lesson 09 (make grade ... LESSON=09)."
+            "metadata). Pass it: --lesson 10 (make grade ... LESSON=10)."
         )
     return names.most_common(1)[0][0]
 
@@ -902,7 +902,7 @@ def main(argv: list[str] | None = None) -> int:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("submissions", type=Path, help="folder of submitted notebooks")
-    parser.add_argument("--lesson", help="lesson prefix, e.g. 09 (default: read from the notebooks)")
+    parser.add_argument("--lesson", help="lesson prefix, e.g. 10 (default: read from the notebooks)")
     parser.add_argument(
         "--out", type=Path, default=BUILD, help="writes grades.csv and feedback/ here (default: build/)"
     )

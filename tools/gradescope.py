@@ -2,7 +2,7 @@
 course_utils, pinned exactly as in pyproject.toml.
 
     python tools/gradescope.py                        # every zip in build/autograder/
-    python tools/gradescope.py build/autograder/09_exercises-autograder.zip --out DIR
+    python tools/gradescope.py build/autograder/10_exercises-autograder.zip --out DIR
     make autograder                                   # builds the zips, then this
 
 otter assign's zip builds a conda environment (``environment.yml``, Python 3.13) with otter only,

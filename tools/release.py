@@ -61,7 +61,7 @@ runs the exercise's **visible** tests and tells you what is wrong.
 
 ## Handing in the graded exercises
 
-Lesson 09 (`notebooks/09_exercises.ipynb`) is graded: seven exercises, 21 points. Your instructor
+Lesson 10 (`notebooks/10_exercises.ipynb`) is graded: seven exercises, 21 points. Your instructor
 grades it with the visible tests and a few **hidden** ones on top, so passing every
 `grader.check` is necessary, not sufficient. Before handing in, run *Kernel → Restart & Run All*
 and check that the notebook runs from top to bottom, then hand in the `.ipynb` file (*File →

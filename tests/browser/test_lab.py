@@ -13,7 +13,7 @@ notebook carries in its metadata):
   broken by the browser wherever it runs out of room, mid-word included);
 * lesson 01: its review questions, answered once right and once wrong, show the check's verdict
   first and the right answer with the section to re-read, rendered as HTML;
-* lesson 09: a deliberately wrong answer (the off-by-one warm-up of exercise 4) gets
+* lesson 10: a deliberately wrong answer (the off-by-one warm-up of exercise 4) gets
   ``grader.check``'s explanation, visible in the page.
 
 Screenshots: build/browser/<lesson>.png (the whole notebook) and build/browser/<lesson>/cellNN.png
@@ -36,7 +36,7 @@ from browser_env import OUT, SUMMARY, in_ci, missing_browser, skip_or_fail
 if missing_browser() and not in_ci():  # under CI=true the `browser` fixture fails instead
     skip_or_fail(missing_browser(), module_level=True)
 
-LESSONS = ["01_overfitting", "04_batch_norm", "09_exercises"]
+LESSONS = ["01_overfitting", "04_batch_norm", "10_exercises"]
 RUN_TIMEOUT_S = 300  # per lesson, from Run All Cells to the last cell's output
 OPEN_TIMEOUT_S = 120  # page loaded and kernel idle
 
@@ -45,7 +45,7 @@ SETUP_MARK = "import course_utils as cu"
 ERROR_MIME = "application/vnd.jupyter.error"
 STDERR_MIME = "application/vnd.jupyter.stderr"
 
-# Lesson 09's typical wrong answer (as in tests/submissions/make_submissions.py): the warm-up
+# Lesson 10's typical wrong answer (as in tests/submissions/make_submissions.py): the warm-up
 # starts at peak / W instead of 0. The visible q4 test explains it with these two sentences.
 WRONG_Q4 = """def warmup_cosine(step, peak_lr, warmup_steps, decay_steps, min_lr=0.0):
     if step < warmup_steps:
@@ -60,7 +60,7 @@ def put_wrong_q4(nb) -> None:
     cells = [
         c for c in nb.cells if c.cell_type == "code" and c.source.lstrip().startswith("def warmup_cosine(")
     ]
-    assert len(cells) == 1, "lesson 09 has no single `def warmup_cosine(` exercise cell any more"
+    assert len(cells) == 1, "lesson 10 has no single `def warmup_cosine(` exercise cell any more"
     cells[0].source = WRONG_Q4
 
 
@@ -84,7 +84,7 @@ def put_review_answers(nb) -> None:
     cells[0].source = f"review_answers = {review_answers()!r}"
 
 
-EDITS = {"09_exercises": put_wrong_q4, REVIEW_LESSON: put_review_answers}
+EDITS = {"10_exercises": put_wrong_q4, REVIEW_LESSON: put_review_answers}
 
 # ---- reading the page -----------------------------------------------------------------------------
 
@@ -302,7 +302,7 @@ def runs(lab, browser):
             if lesson == REVIEW_LESSON:
                 at = next(i for i, (kind, src) in enumerate(run.sources) if "cu.check_review(" in src)
                 shoot(cell_nodes.nth(at).locator(".jp-OutputArea"), figures / f"cell{at:02d}-review.png")
-            if lesson == "09_exercises":
+            if lesson == "10_exercises":
                 check = next(
                     (
                         i
@@ -419,7 +419,7 @@ def test_every_drawing_cell_shows_a_figure_inline(lesson, runs):
 
 
 def test_grader_check_explains_a_wrong_answer_in_the_page(runs):
-    run = runs("09_exercises")
+    run = runs("10_exercises")
     check = next(
         i
         for i, (kind, src) in enumerate(run.sources)

@@ -10,10 +10,10 @@ from conftest import NOTEBOOKS, SOLUTIONS, grade, lesson_notebooks, load_tests, 
 
 import course_utils as cu
 
-#: Lesson 09's solution and blank notebook are graded by otter's own Gradescope entry point in
+#: Lesson 10's solution and blank notebook are graded by otter's own Gradescope entry point in
 #: tests/lessons/test_grading.py (test_gradescope_run_gives_the_solution_full_marks_and_a_blank_
 #: notebook_zero), and its solution again through tools/grade.py's sandbox there: not a third time.
-GRADED_ELSEWHERE = ("09_exercises",)
+GRADED_ELSEWHERE = ("10_exercises",)
 
 
 def _graded_here(folder):

@@ -1,5 +1,5 @@
 """The instructor's batch grading (tools/grade.py, `make grade`) on deliberately wrong submissions
-of lesson 09, generated at test time from its solution (tests/submissions/make_submissions.py):
+of lesson 10, generated at test time from its solution (tests/submissions/make_submissions.py):
 per-question scores, statuses, the CSV's shape, the feedback files, and the batch surviving
 crashes, deleted grading files, an infinite loop and files that are not notebooks; and on hostile
 ones (make_hostile): a detached process, writes outside the submission, reading the answer key,
@@ -31,7 +31,7 @@ from make_submissions import hostile_targets, make_hostile, make_sleeper, make_s
 sys.path.insert(0, str(ROOT / "tools"))
 import grade  # noqa: E402
 
-LESSON = "09_exercises"
+LESSON = "10_exercises"
 GRADE = ROOT / "tools" / "grade.py"
 QUESTIONS = [
     "q1_dropout_sweep",
@@ -144,7 +144,7 @@ def stuck(autograders, tmp_path_factory):
     (folder / "lesson01.ipynb").write_text((ROOT / "notebooks" / "01_overfitting.ipynb").read_text())
     out = tmp_path_factory.mktemp("graded_stuck")
     start = time.perf_counter()
-    proc = run_grade(folder, out, "--lesson", "09", "--timeout", str(LOOP_TIMEOUT))
+    proc = run_grade(folder, out, "--lesson", "10", "--timeout", str(LOOP_TIMEOUT))
     assert proc.returncode == 0, proc.stdout + proc.stderr
     return out, proc, time.perf_counter() - start
 
@@ -290,7 +290,7 @@ def test_clear_errors_for_a_missing_or_empty_folder(tmp_path):
     (tmp_path / "anon").mkdir()
     (tmp_path / "anon" / "x.txt").write_text("hello")
     proc = run_grade(tmp_path / "anon", tmp_path / "out")
-    assert proc.returncode == 2 and "--lesson 09" in proc.stderr
+    assert proc.returncode == 2 and "--lesson 10" in proc.stderr
     proc = run_grade(tmp_path / "anon", tmp_path / "out", "--lesson", "99")
     assert proc.returncode == 2 and "matches no lesson" in proc.stderr
     assert not (tmp_path / "out" / "grades.csv").exists()
@@ -416,7 +416,7 @@ def test_sigterm_keeps_the_rows_and_resume_grades_the_rest(autograders, tmp_path
     out = tmp_path / "out"
     (out / "feedback").mkdir(parents=True)
     (out / "feedback" / "kept.txt").write_text("an earlier batch's feedback")  # not emptied up front
-    zip_arg = ["--autograder", str(autograders[LESSON]["zip"]), "--lesson", "09"]
+    zip_arg = ["--autograder", str(autograders[LESSON]["zip"]), "--lesson", "10"]
     proc = subprocess.Popen(
         [sys.executable, str(GRADE), str(folder), "--out", str(out), *zip_arg, "--timeout", "300"],
         stdout=subprocess.PIPE,
@@ -470,7 +470,7 @@ def test_two_jobs_grade_in_parallel_and_an_interrupt_kills_every_sandbox(autogra
     for i, marker in enumerate(markers):
         make_sleeper(autograders[LESSON]["solution"], folder / f"sleeper{i}.ipynb", marker)
     out = tmp_path / "out"
-    zip_arg = ["--autograder", str(autograders[LESSON]["zip"]), "--lesson", "09", "--jobs", "2"]
+    zip_arg = ["--autograder", str(autograders[LESSON]["zip"]), "--lesson", "10", "--jobs", "2"]
     proc = subprocess.Popen(
         [sys.executable, str(GRADE), str(folder), "--out", str(out), *zip_arg, "--timeout", "300"],
         stdout=subprocess.PIPE,
@@ -514,7 +514,7 @@ def test_no_sandbox_no_grading_unless_asked(autograders, tmp_path):
         "--out",
         str(tmp_path / "out"),
         "--lesson",
-        "09",
+        "10",
         "--autograder",
         str(autograders[LESSON]["zip"]),
     ]
@@ -665,7 +665,7 @@ def test_the_release_holds_the_course_and_nothing_hidden(tmp_path):
         "environment.yml",
         "course_utils/__init__.py",
         "course_utils/grading.py",
-        "notebooks/09_exercises.ipynb",
+        "notebooks/10_exercises.ipynb",
         "notebooks/01_overfitting.ipynb",
     } <= names
     assert not [n for n in names if n.startswith(("solutions", "tests", "tools")) or n.endswith(".zip")], (
@@ -681,7 +681,7 @@ def test_the_release_holds_the_course_and_nothing_hidden(tmp_path):
     assert ".[course]" in (out / "environment.yml").read_text()
     assert "For instructors" not in (out / "README.md").read_text()
 
-    shutil.copyfile(ROOT / "solutions" / "09_exercises.ipynb", out / "notebooks" / "answers.ipynb")
+    shutil.copyfile(ROOT / "solutions" / "10_exercises.ipynb", out / "notebooks" / "answers.ipynb")
     found = release.leaks(out)
     assert any("answers.ipynb" in f for f in found) and any("def test_answers_correct" in f for f in found), (
         found

@@ -1,10 +1,10 @@
-"""Deliberately wrong submissions of lesson 09, generated from its solution notebook.
+"""Deliberately wrong submissions of lesson 10, generated from its solution notebook.
 
 Each submission is the solution with one or more typical mistakes edited in, so the fixtures stay
 in sync with the solution automatically (an edit that no longer applies fails loudly). The
 grading tests (tests/lessons/test_grading.py) run tools/grade.py on them and check the scores.
 
-    python tests/submissions/make_submissions.py build/assign/09_exercises/autograder/09_exercises.ipynb build/demo
+    python tests/submissions/make_submissions.py build/assign/10_exercises/autograder/10_exercises.ipynb build/demo
     make grade SUBMISSIONS=build/demo          # see what the instructor's grading reports
 
 Submissions:
@@ -302,7 +302,7 @@ def hostile_escape(nb: nbformat.NotebookNode, out: Path, victim: Path, marker: s
             "            leak += [f.read(n).decode() for n in f.namelist() if n.startswith('tests/')]\n"
             "    except Exception:\n"
             "        pass\n"
-            f"for path in [{str(REPO / 'solutions' / '09_exercises.ipynb')!r}] + glob.glob('/tmp/**/tests/*.py', recursive=True):\n"
+            f"for path in [{str(REPO / 'solutions' / '10_exercises.ipynb')!r}] + glob.glob('/tmp/**/tests/*.py', recursive=True):\n"
             "    try:\n"
             "        leak.append(open(path).read())\n"
             "    except OSError:\n"
@@ -431,7 +431,7 @@ raise RuntimeError(f"ANSWER-KEY-SEARCH found={len(found)}: {found[:5]}")
 def hostile_patch(nb: nbformat.NotebookNode, explicit: list[str]) -> nbformat.NotebookNode:
     nb = _setup_only(nb)
     # a learner's notebook carries the visible tests only (the solution's metadata has them all)
-    nb.metadata = nbformat.read(REPO / "notebooks" / "09_exercises.ipynb", as_version=4).metadata
+    nb.metadata = nbformat.read(REPO / "notebooks" / "10_exercises.ipynb", as_version=4).metadata
     nb.cells.append(nbformat.v4.new_code_cell(_PATCHES))
     nb.cells.append(nbformat.v4.new_code_cell(f"EXPLICIT = {explicit!r}\n" + _SEARCH))
     return nb
@@ -509,7 +509,7 @@ def make_hostile(
     of the answer-key side that hostile_patch checks by name (besides searching everything)."""
     folder.mkdir(parents=True, exist_ok=True)
     paths = []
-    explicit = [str(REPO / "solutions"), str(REPO / "solutions" / "09_exercises.ipynb"), *map(str, explicit)]
+    explicit = [str(REPO / "solutions"), str(REPO / "solutions" / "10_exercises.ipynb"), *map(str, explicit)]
     for name, build in (
         ("hostile_escape", lambda nb: hostile_escape(nb, out, victim, marker)),
         ("hostile_forge", lambda nb: hostile_forge(nb, out, victim, marker, maxima)),

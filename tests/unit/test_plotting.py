@@ -610,7 +610,7 @@ FIGURES: dict[str, Callable[[], Any]] = {
     "learning_curves, one run": lambda: plot_learning_curves(_histories(1)["run 0"]),
     "learning_curves, five runs": lambda: plot_learning_curves(_histories(5), "accuracy"),
     "history, mystery runs (lesson 01)": lambda: plot_history(cu.make_mystery_runs(seed=0)),
-    "history, mystery runs + baseline (lesson 09)": lambda: plot_history(
+    "history, mystery runs + baseline (lesson 10)": lambda: plot_history(
         {**cu.make_mystery_runs(seed=9), "baseline": _histories(1, epochs=50, seed=3)["run 0"]},
         suptitle="Which is which?",
     ),
@@ -632,7 +632,7 @@ FIGURES: dict[str, Callable[[], Any]] = {
         ),
         xlabel="regularizer",
     ),
-    "gap_summary, dropout rates (lesson 09)": lambda: plot_gap_summary(
+    "gap_summary, dropout rates (lesson 10)": lambda: plot_gap_summary(
         _sweep_runs([0.0, 0.5]), x=[0.0, 0.5], xlabel="dropout rate", title="Dropout-rate sweep"
     ),
     "rate_sweep": lambda: cu.plot_rate_sweep(

@@ -1,4 +1,4 @@
-"""Lesson 09 (graded capstone): the claims its learner version prints, the solution's margin on the
+"""Lesson 10 (graded capstone): the claims its learner version prints, the solution's margin on the
 regularization challenge, the feedback each typical wrong answer gets (against the full tests,
 hidden included), and that hidden tests and answers stay out of the learner notebook.
 
@@ -20,7 +20,7 @@ from conftest import NOTEBOOKS, SOLUTIONS, grade, load_tests, parameters_cell, p
 
 import course_utils as cu
 
-LESSON = "09_exercises"
+LESSON = "10_exercises"
 THRESHOLD = 0.85
 TEST_SPLIT = cu.load_dataset("digits", n_train=100, seed=0)  # the fixed validation and test splits
 
