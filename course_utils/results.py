@@ -256,7 +256,9 @@ def compare_over_seeds(
         )
     if not (np.all(np.isfinite(x)) and np.all(np.isfinite(y))):
         raise ValueError(
-            f"Every measurement must be a finite number. Received: a={x.tolist()}, b={y.tolist()}"
+            f"Every measurement must be a finite number. Received: a={x.tolist()}, b={y.tolist()}. "
+            "A nan or inf usually means a run diverged: lower its learning rate (or clip its "
+            "gradients) and run the cell again."
         )
     d = x - y
     se = float(d.std(ddof=1) / np.sqrt(len(d))) if len(d) > 1 else 0.0
@@ -303,8 +305,9 @@ def compare_on_seeds(
         Label -> :class:`SeedComparison` (A against B, names ``("A", "B")``), in ``measure``'s order.
 
     Raises:
-        ValueError: If a count is not a positive integer, or ``measure`` returns different labels
-            on different seeds.
+        ValueError: If a count is not a positive integer, ``measure`` returns different labels
+            on different seeds, or a value that is not finite (a diverged run): the message names
+            the comparison and the seed.
 
     Example:
 
@@ -329,6 +332,13 @@ def compare_on_seeds(
                         f"`measure` returned other comparisons on seed {s} ({list(measured[s])}) "
                         f"than on seed {seed} ({list(measured[seed])}): return the same labels on every seed."
                     )
+                for label, (a, b, _) in measured[s].items():
+                    if not (np.isfinite(float(a)) and np.isfinite(float(b))):
+                        raise ValueError(
+                            f"{label!r} measured A={float(a)} and B={float(b)} on seed {s}: every value must "
+                            "be a finite number. A nan or inf usually means that run diverged: lower its "
+                            "learning rate (or clip its gradients) and run the cell again."
+                        )
         rows = [measured[s] for s in range(seed, seed + count)]
         return {
             label: compare_over_seeds(

@@ -402,3 +402,22 @@ def test_recorder_comparisons_shows_one_table_and_records_every_seed(capsys, tmp
     assert saved["a"] == [0.1, 0.12, 0.11] and saved["b"] == [0.2, 0.21, 0.2] and saved["winner"] == "A"
     with pytest.raises(ValueError, match="empty"):
         rec.comparisons("none", {})
+
+
+def test_compare_on_seeds_names_the_seed_and_the_fix_when_a_run_diverged():
+    from course_utils.results import compare_on_seeds
+
+    def diverges_on_seed_1(s: int) -> dict:
+        return {"loss: A=adam B=sgd": (float("nan") if s == 1 else 0.1, 0.2, False)}
+
+    with pytest.raises(
+        ValueError, match=r"'loss: A=adam B=sgd' measured A=nan and B=0.2 on seed 1.*lower its learning rate"
+    ):
+        compare_on_seeds(diverges_on_seed_1, seed=0, seeds=3)
+
+
+def test_compare_over_seeds_says_what_a_nan_usually_means():
+    from course_utils.results import compare_over_seeds
+
+    with pytest.raises(ValueError, match="finite number.*diverged: lower its learning rate"):
+        compare_over_seeds([0.1, float("inf"), 0.2], [0.3, 0.3, 0.3], names=("A", "B"))
