@@ -84,7 +84,7 @@ lint: setup
 	$(VENV)/bin/mypy || status=1; \
 	exit $$status
 
-# What a learner sees: lessons 01 and 10 opened in this JupyterLab in headless Chromium (Playwright),
+# What a learner sees: lessons 01, 03, 04 and 10 opened in this JupyterLab in headless Chromium (Playwright),
 # run with Run All Cells and checked in the page; screenshots in build/browser/. Skipped, with the
 # reason, without Chromium or Playwright; under CI=true that is a failure. The last stage of `make test`.
 browser: setup

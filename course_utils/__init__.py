@@ -125,6 +125,7 @@ from .plotting import (
     plot_early_stopping as plot_early_stopping,
     plot_epochs_to_target as plot_epochs_to_target,
     plot_examples as plot_examples,
+    plot_explorer as plot_explorer,
     plot_feature_map_dropout as plot_feature_map_dropout,
     plot_gap_summary as plot_gap_summary,
     plot_history as plot_history,

@@ -19,6 +19,7 @@ from . import (
     dropout as dropout,
     early_stopping as early_stopping,
     experiments as experiments,
+    explorer as explorer,
     normalization as normalization,
     optimizers as optimizers,
     schedules as schedules,
@@ -50,6 +51,7 @@ from .experiments import (
     plot_results_bars as plot_results_bars,
     plot_sweep_heatmap as plot_sweep_heatmap,
 )
+from .explorer import plot_explorer as plot_explorer
 from .normalization import (
     plot_activation_scales as plot_activation_scales,
     plot_epochs_to_target as plot_epochs_to_target,
@@ -80,6 +82,7 @@ SUBMODULES: tuple[str, ...] = (
     "schedules",
     "optimizers",
     "experiments",
+    "explorer",
 )
 
 __all__: list[str] = []
@@ -92,3 +95,4 @@ __all__ += early_stopping.__all__
 __all__ += schedules.__all__
 __all__ += optimizers.__all__
 __all__ += experiments.__all__
+__all__ += explorer.__all__

@@ -13,6 +13,8 @@ notebook carries in its metadata):
   broken by the browser wherever it runs out of room, mid-word included);
 * lesson 01: its review questions, answered once right and once wrong, show the check's verdict
   first and the right answer with the section to re-read, rendered as HTML;
+* lesson 03: the slider of ``cu.plot_explorer`` (section 4's learning curves per dropout rate),
+  moved with the keyboard, redraws its figure: the figure's image changes in place;
 * lesson 10: a deliberately wrong answer (the off-by-one warm-up of exercise 4) gets
   ``grader.check``'s explanation, visible in the page.
 
@@ -36,7 +38,8 @@ from browser_env import OUT, SUMMARY, in_ci, missing_browser, skip_or_fail
 if missing_browser() and not in_ci():  # under CI=true the `browser` fixture fails instead
     skip_or_fail(missing_browser(), module_level=True)
 
-LESSONS = ["01_overfitting", "04_batch_norm", "10_exercises"]
+LESSONS = ["01_overfitting", "03_dropout", "04_batch_norm", "10_exercises"]
+EXPLORER_LESSON = "03_dropout"  # its cu.plot_explorer slider must redraw its figure
 RUN_TIMEOUT_S = 300  # per lesson, from Run All Cells to the last cell's output
 OPEN_TIMEOUT_S = 120  # page loaded and kernel idle
 
@@ -176,6 +179,48 @@ def shoot(locator, path: Path) -> None:
     locator.screenshot(path=str(path))
 
 
+def move_the_slider(page, cell_nodes, sources, figures: Path) -> dict:
+    """Moves the slider of the lesson's ``cu.plot_explorer`` cell one step with the keyboard and
+    reads the figure under it before and after: a redraw replaces the image in place."""
+    at = next((i for i, (kind, src) in enumerate(sources) if "cu.plot_explorer(" in src), None)
+    if at is None:
+        return {"found": False}
+    area = cell_nodes.nth(at).locator(".jp-OutputArea")
+    handle = area.locator(".noUi-handle").first
+    if handle.count() == 0:
+        return {"found": True, "slider": False, "text": area.inner_text()[:500]}
+    readout = area.locator(".widget-readout").first
+
+    def state() -> tuple[str, str]:
+        src = area.locator("img").first.get_attribute("src") or ""
+        return (readout.inner_text() if readout.count() else ""), src
+
+    shoot(area, figures / f"cell{at:02d}-explorer-before.png")  # in view: laid out, readout drawn
+    before = state()
+    after = before
+    for key in ("ArrowRight", "ArrowLeft"):
+        handle.focus()
+        page.keyboard.press(key)
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            after = state()
+            if after[1] != before[1]:
+                break
+            time.sleep(0.5)
+        if after[1] != before[1]:
+            break
+    time.sleep(0.5)
+    shoot(area, figures / f"cell{at:02d}-explorer-after.png")
+    return {
+        "found": True,
+        "slider": True,
+        "cell": at,
+        "readout": [before[0], after[0]],
+        "image_changed": after[1] != before[1] and bool(after[1]),
+        "images": area.locator("img").count(),
+    }
+
+
 # ---- one run of each lesson, shared by the checks below ------------------------------------------------
 
 
@@ -189,6 +234,7 @@ class LessonRun:
         self.sources: list[tuple[str, str]] = []
         self.figures: list[str] = []
         self.q4_visible: dict[str, bool] = {}
+        self.explorer: dict = {}
         self.toasts: list[str] = []
         self.timing: dict[str, float] = {}
         self.failure: str | None = None
@@ -207,6 +253,7 @@ def summarize(run: LessonRun) -> dict:
         # the browser shrank it (and its text) to fit the notebook's column.
         "figure_sizes": {f"cell{i:02d}": o["sizes"] for i, o in outputs if o["imgs"]},
         "q4_feedback_visible": run.q4_visible or None,
+        "explorer": run.explorer or None,
     }
 
 
@@ -302,6 +349,8 @@ def runs(lab, browser):
             if lesson == REVIEW_LESSON:
                 at = next(i for i, (kind, src) in enumerate(run.sources) if "cu.check_review(" in src)
                 shoot(cell_nodes.nth(at).locator(".jp-OutputArea"), figures / f"cell{at:02d}-review.png")
+            if lesson == EXPLORER_LESSON:
+                run.explorer = move_the_slider(page, cell_nodes, run.sources, figures)
             if lesson == "10_exercises":
                 check = next(
                     (
@@ -415,6 +464,21 @@ def test_every_drawing_cell_shows_a_figure_inline(lesson, runs):
     assert not missing, (
         "cells that draw but show no <img> in the page (is MPLBACKEND set for the "
         "kernel?): " + ", ".join(missing)
+    )
+
+
+def test_a_slider_redraws_its_figure(runs):
+    """Lesson 03's cu.plot_explorer: the slider is drawn (ipywidgets' JupyterLab side is
+    installed) and one step of it redraws the figure under it, in place (still one figure)."""
+    explorer = runs(EXPLORER_LESSON).explorer
+    assert explorer.get("found"), f"{EXPLORER_LESSON} has no cu.plot_explorer cell any more"
+    assert explorer.get("slider"), (
+        "the cu.plot_explorer cell shows no slider in the page (is jupyterlab_widgets installed?); "
+        f"it shows: {explorer.get('text')!r}"
+    )
+    assert explorer["readout"][0] != explorer["readout"][1], f"the slider did not move: {explorer}"
+    assert explorer["image_changed"] and explorer["images"] == 1, (
+        f"the figure was not redrawn in place: {explorer}"
     )
 
 

@@ -3,6 +3,7 @@ autouse fixture in conftest.py)."""
 
 from __future__ import annotations
 
+import types
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
@@ -880,3 +881,61 @@ def test_distance_contrast_draws_every_seed_and_refuses_what_a_log_axis_cannot_s
     for bad in ({}, {0: [1.0]}, {2: [-1.0]}, {2: []}):
         with pytest.raises(ValueError, match="contrast"):
             cu.plot_distance_contrast(bad)
+
+
+# ---- plot_explorer ------------------------------------------------------------------------------
+
+
+class _Shown:
+    """Stands in for IPython's display(): records what is shown and every in-place update."""
+
+    def __init__(self) -> None:
+        self.shown: list = []
+        self.updates: list = []
+
+    def __call__(self, obj, display_id=None):
+        self.shown.append(obj)
+        if display_id:
+            return types.SimpleNamespace(update=self.updates.append)
+        return None
+
+
+def test_plot_explorer_draws_the_first_value_and_redraws_in_place_on_a_move(monkeypatch):
+    import IPython.display
+
+    shown = _Shown()
+    monkeypatch.setattr(IPython.display, "display", shown)
+    drawn = []
+    open_before = set(plt.get_fignums())
+
+    def draw(rate, ax):
+        drawn.append(rate)
+        ax.plot([0, 1], [rate, rate])
+
+    slider = cu.plot_explorer(draw, [0.0, 0.5, 0.9], description="rate", value=0.5)
+    assert drawn == [0.5] and slider.value == 0.5
+    assert shown.shown[0] is slider and isinstance(shown.shown[1], Figure)
+    assert [label for label, _ in slider.options] == ["0", "0.5", "0.9"]
+    bundle = slider._repr_mimebundle_()
+    assert "drag it to redraw" in bundle["text/plain"] and "now 0.5" in bundle["text/plain"]
+    slider.value = 0.9
+    assert drawn == [0.5, 0.9] and len(shown.updates) == 1
+    assert shown.updates[0].axes[0].lines[0].get_ydata()[0] == 0.9
+    assert set(plt.get_fignums()) == open_before, (
+        "every figure it drew is closed (no duplicate at the cell's end)"
+    )
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"values": []}, "at least one value"),
+        ({"values": [1, 2], "value": 3}, "must be one of `values` \\(1, 2\\)"),
+        ({"values": [1, 2], "description": " "}, "must name what the slider sets"),
+    ],
+)
+def test_plot_explorer_rejects_bad_arguments(kwargs, message):
+    args = {"description": "rate", **kwargs}
+    values = args.pop("values")
+    with pytest.raises(ValueError, match=message):
+        cu.plot_explorer(lambda v, ax: None, values, **args)
