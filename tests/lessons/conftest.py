@@ -226,3 +226,14 @@ def recomputed_comparisons(recorded: dict, params: dict) -> dict[str, tuple[floa
         assert np.isclose(c["difference"], mean) and np.isclose(c["standard_error"], se), (label, c)
         out[label] = (mean, se)
     return out
+
+
+def assert_claims_recorded_and_hold(run: tuple, expected: set[str]) -> None:
+    """The lesson recorded exactly the claims ``expected`` names (a claim added, dropped or
+    renamed must be listed in its test file's CLAIMS), and each of them holds on this run."""
+    claims = {c["id"]: c for c in run[0]["claims"]}
+    assert set(claims) == expected, (
+        f"claims recorded but not in CLAIMS, or the reverse: {set(claims) ^ expected}"
+    )
+    failed = [c for c in claims.values() if not c["holds"]]
+    assert not failed, f"claims that do not hold on this run: {failed}"

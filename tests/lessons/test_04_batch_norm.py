@@ -7,7 +7,7 @@ import math
 
 import numpy as np
 import pytest
-from conftest import grade, load_tests, printed_text, recomputed_comparisons
+from conftest import assert_claims_recorded_and_hold, grade, load_tests, printed_text, recomputed_comparisons
 
 LESSON = "04_batch_norm"
 
@@ -242,9 +242,7 @@ def test_dead_relus_explain_the_stuck_plain_network(values, params):
 
 
 def test_every_claim_of_the_lesson_is_stated_and_holds(run):
-    claims = {c["id"]: c for c in run[0]["claims"]}
-    assert set(claims) == CLAIMS, set(claims) ^ CLAIMS
-    assert all(c["holds"] for c in claims.values()), claims
+    assert_claims_recorded_and_hold(run, CLAIMS)
 
 
 # ---- section 7: small batches and layer norm ----------------------------------------------------
