@@ -134,6 +134,7 @@ from .plotting import (
     plot_moving_statistics as plot_moving_statistics,
     plot_optimizer_comparison as plot_optimizer_comparison,
     plot_optimizer_paths as plot_optimizer_paths,
+    plot_random_search as plot_random_search,
     plot_rate_sweep as plot_rate_sweep,
     plot_results_bars as plot_results_bars,
     plot_schedules as plot_schedules,

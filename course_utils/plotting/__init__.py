@@ -48,6 +48,7 @@ from .early_stopping import (
     plot_selection_bias as plot_selection_bias,
 )
 from .experiments import (
+    plot_random_search as plot_random_search,
     plot_results_bars as plot_results_bars,
     plot_sweep_heatmap as plot_sweep_heatmap,
 )

@@ -11,7 +11,7 @@ import numpy as np
 
 from ._core import _PALETTE, _fit_layout, _get_ax, legend_outside
 
-__all__ = ["plot_results_bars", "plot_sweep_heatmap"]
+__all__ = ["plot_results_bars", "plot_sweep_heatmap", "plot_random_search"]
 
 
 def plot_results_bars(
@@ -190,3 +190,87 @@ def _outline(x: float, y: float) -> Any:
     from matplotlib.patches import Rectangle
 
     return Rectangle((x - 0.5, y - 0.5), 1.0, 1.0, fill=False, edgecolor=_PALETTE[1], lw=3)
+
+
+def plot_random_search(
+    x_values: Sequence[float],
+    y_values: Sequence[float],
+    scores: Sequence[float],
+    *,
+    x_label: str = "L2 strength",
+    y_label: str = "dropout rate",
+    score_label: str = "validation accuracy",
+    log_x: bool = True,
+    x_range: tuple[float, float] | None = None,
+    y_range: tuple[float, float] | None = None,
+    ax: Any = None,
+    title: str | None = None,
+) -> Any:
+    """Shows the trials of a random search over two hyperparameters: one dot per trial, coloured
+    and labelled with its score, the best one ringed. A log-scale hyperparameter (a penalty's
+    strength, a learning rate) goes on the logarithmic x axis, where random draws spread evenly.
+
+    Args:
+        x_values: Each trial's value of the x hyperparameter (positive when ``log_x``).
+        y_values: Each trial's value of the y hyperparameter.
+        scores: Each trial's score (higher is better).
+        x_label: Name of the x hyperparameter.
+        y_label: Name of the y hyperparameter.
+        score_label: Name of the score (colour-bar label).
+        log_x: Logarithmic x axis.
+        x_range: The range the x values were drawn from: the axes show all of it, so the
+            reader sees how evenly the trials cover it (default: the trials' own span).
+        y_range: The same for the y values.
+        ax: Matplotlib axes to draw on; a new figure is created when ``None``.
+        title: Axes title; defaults to "Random search: N trials (best ringed)".
+
+    Returns:
+        The matplotlib ``Axes``.
+
+    Raises:
+        ValueError: If the three sequences are empty or differ in length, a value is not finite,
+            or an x value is not positive on a log axis.
+
+    Example:
+
+    >>> from course_utils import plot_random_search
+    >>> ax = plot_random_search([1e-4, 3e-3, 2e-5], [0.2, 0.5, 0.4], [0.84, 0.81, 0.86])
+    >>> ax.get_xscale()
+    'log'
+    """
+    x = np.asarray(x_values, dtype=float)
+    y = np.asarray(y_values, dtype=float)
+    s = np.asarray(scores, dtype=float)
+    if x.ndim != 1 or len(x) == 0 or x.shape != y.shape or x.shape != s.shape:
+        raise ValueError(
+            "`x_values`, `y_values` and `scores` must be non-empty sequences of the same length, one "
+            f"value per trial. Received lengths {x.size}, {y.size} and {s.size}"
+        )
+    if not (np.isfinite(x).all() and np.isfinite(y).all() and np.isfinite(s).all()):
+        raise ValueError("Every value and score must be a finite number (did a trial diverge?).")
+    if log_x and (x <= 0).any():
+        raise ValueError(f"On a log axis every x value must be positive. Received: {x.tolist()}")
+    ax = _get_ax(ax)
+    dots = ax.scatter(x, y, c=s, cmap="viridis", s=90, edgecolors="black", linewidths=0.5, zorder=3)
+    ax.figure.colorbar(dots, ax=ax, label=score_label)
+    for xi, yi, si in zip(x, y, s):
+        ax.annotate(f"{si:.3f}", (xi, yi), xytext=(7, 5), textcoords="offset points", fontsize="small")
+    best = int(np.argmax(s))
+    ax.scatter(
+        [x[best]], [y[best]], s=320, facecolors="none", edgecolors=_PALETTE[1], linewidths=2.5, zorder=4
+    )
+    x_lo, x_hi = x_range if x_range is not None else (float(x.min()), float(x.max()))
+    y_lo, y_hi = y_range if y_range is not None else (float(y.min()), float(y.max()))
+    if log_x:
+        ax.set_xscale("log")
+        ax.set_xlim(x_lo / 2.0, x_hi * 3.0)  # room for the score written right of a dot
+    else:
+        span = max(x_hi - x_lo, 1e-12)
+        ax.set_xlim(x_lo - 0.1 * span, x_hi + 0.25 * span)
+    pad = 0.1 * max(y_hi - y_lo, 0.1)
+    ax.set_ylim(y_lo - pad, y_hi + 2 * pad)
+    ax.set_xlabel(x_label)
+    ax.set_ylabel(y_label)
+    ax.set_title(title if title is not None else f"Random search: {len(s)} trials (best ringed)")
+    _fit_layout(ax.figure)
+    return ax

@@ -166,19 +166,23 @@ def test_the_cnn_is_small_and_no_worse_than_the_baseline(values):
 # ---- sections 6 and 7: sweep, selection, test once -------------------------------------------
 
 
-def test_sweep_selects_by_validation_accuracy(values, params):
+def test_random_search_draws_in_its_ranges_and_selects_by_validation_accuracy(values, params):
     s = values["sweep"]
-    scores = np.array(s["val_accuracy"])
-    assert scores.shape == (len(params["SWEEP_DROPOUT"]), len(params["SWEEP_L2"]))
-    i, j = np.unravel_index(int(np.argmax(scores)), scores.shape)
-    assert s["selected"] == [s["dropout"][i], s["l2"][j]], s
+    n = params["SWEEP_TRIALS"] + 1  # the combined model is the first trial
+    assert len(s["val_accuracy"]) == len(s["dropout"]) == len(s["l2"]) == len(s["gap"]) == n, s
+    assert [s["dropout"][0], s["l2"][0]] == [params["DROPOUT"], params["L2_STRENGTH"]], s
+    assert s["val_accuracy"][0] == values["results"]["combined"]["val_accuracy"], s
+    (d_lo, d_hi), (l_lo, l_hi) = params["SWEEP_DROPOUT"], params["SWEEP_L2"]
+    assert all(d_lo <= d <= d_hi for d in s["dropout"][1:]), s
+    assert all(l_lo <= v <= l_hi for v in s["l2"][1:]), s
+    assert len(set(s["l2"])) == n and len(set(s["dropout"])) == n, "every trial draws its own values"
+    i = int(np.argmax(s["val_accuracy"]))
+    assert s["selected"] == [s["dropout"][i], s["l2"][i]], s
 
 
 def test_chosen_model_is_the_best_on_validation_and_tested_once(values):
     f = values["final"]
-    candidates = [r["val_accuracy"] for r in values["results"].values()] + [
-        v for row in values["sweep"]["val_accuracy"] for v in row
-    ]
+    candidates = [r["val_accuracy"] for r in values["results"].values()] + values["sweep"]["val_accuracy"]
     assert f["val_accuracy"] == pytest.approx(max(candidates)), f
     assert f["val_accuracy"] >= f["baseline_val_accuracy"] + 0.03, f
     # 360 test images: the test score is close to the (slightly optimistic) validation score
@@ -219,9 +223,8 @@ def test_notebook_prints_the_numbers_the_tests_check(run):
     assert f"validation accuracy {v['cnn']['val_accuracy']:.3f}" in text
     assert f"test accuracy {v['final']['test_accuracy']:.3f}" in text
     assert f"chosen among {v['final']['n_candidates']} models: {v['final']['chosen']!r}" in text
-    for row in v["sweep"]["val_accuracy"]:
-        for score in row:
-            assert f"validation {score:.3f}" in text
+    for score in v["sweep"]["val_accuracy"]:
+        assert f"validation {score:.3f}" in text
 
 
 # ---- exercise feedback -------------------------------------------------------------------------

@@ -313,3 +313,38 @@ def test_plot_sweep_heatmap_validates_the_grid():
         plot_sweep_heatmap([[0.8, float("nan")]], [0.2], [1e-4, 1e-3])
     _, ax = plt.subplots()
     assert plot_sweep_heatmap([[0.5]], [0.1], [0.01], ax=ax) is ax
+
+
+def test_plot_random_search_puts_each_trial_on_a_log_axis_and_rings_the_best():
+    from course_utils import plot_random_search
+
+    ax = plot_random_search([1e-4, 3e-3, 2e-5], [0.2, 0.5, 0.4], [0.84, 0.81, 0.86])
+    assert ax.get_xscale() == "log" and ax.get_xlabel() == "L2 strength"
+    dots, ring = ax.collections[:2]
+    assert len(dots.get_offsets()) == 3
+    assert tuple(ring.get_offsets()[0]) == (2e-5, 0.4)  # the best score, 0.86
+    assert sorted(t.get_text() for t in ax.texts) == ["0.810", "0.840", "0.860"]
+    assert "3 trials" in ax.get_title()
+    plt.close(ax.figure)
+
+
+def test_plot_random_search_validates_its_trials():
+    from course_utils import plot_random_search
+
+    with pytest.raises(ValueError, match="same length"):
+        plot_random_search([1e-4], [0.2, 0.5], [0.8])
+    with pytest.raises(ValueError, match="finite"):
+        plot_random_search([1e-4], [0.2], [float("nan")])
+    with pytest.raises(ValueError, match="positive"):
+        plot_random_search([0.0], [0.2], [0.8])
+
+
+def test_plot_random_search_shows_the_whole_range_searched():
+    from course_utils import plot_random_search
+
+    ax = plot_random_search([1e-4, 3e-3], [0.2, 0.5], [0.84, 0.81], x_range=(1e-5, 1e-2), y_range=(0.1, 0.6))
+    lo, hi = ax.get_xlim()
+    assert lo <= 1e-5 and hi >= 1e-2
+    lo, hi = ax.get_ylim()
+    assert lo <= 0.1 and hi >= 0.6
+    plt.close(ax.figure)
