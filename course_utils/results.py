@@ -409,10 +409,16 @@ TABLE_WIDTH = 100
 (JupyterLab's output area fits about 107 characters at 1280 pixels and wraps longer lines)."""
 
 
-def _render_table(rows: Mapping[str, Mapping[str, Any]], shown: Sequence[str], title: str | None) -> str:
+def _render_table(
+    rows: Mapping[str, Mapping[str, Any]],
+    shown: Sequence[str],
+    title: str | None,
+    headers: Sequence[str] | None = None,
+) -> str:
     cells = [[_format_cell(row.get(c, "")) for c in shown] for row in rows.values()]
     names = [str(n) for n in rows]
     name_w = max(len(n) for n in names)
+    shown = list(headers) if headers is not None else list(shown)
     widths = [max(len(c), *(len(r[i]) for r in cells)) for i, c in enumerate(shown)]
     blocks: list[list[int]] = [[]]
     used = name_w
@@ -512,7 +518,7 @@ class LessonRecorder:
         rows: Mapping[str, Mapping[str, Any]],
         *,
         title: str | None = None,
-        columns: Sequence[str] | None = None,
+        columns: Sequence[str] | Mapping[str, str] | None = None,
     ) -> Mapping[str, Mapping[str, Any]]:
         """Shows a section's numbers as one table, records them under ``key``, returns them.
 
@@ -524,7 +530,8 @@ class LessonRecorder:
             rows: Row name -> {column name -> value}.
             title: A line printed above the table.
             columns: The columns to show, in order (default: every column, in first-seen order);
-                every column is recorded either way.
+                a mapping shows its keys' columns under its values as headers, e.g.
+                ``{"val_accuracy": "val acc"}``. Every column is recorded either way, under its key.
 
         Returns:
             ``rows``, unchanged.
@@ -549,7 +556,8 @@ class LessonRecorder:
             if columns is not None
             else list(dict.fromkeys(c for row in rows.values() for c in row))
         )
-        print(_render_table(rows, shown, title))
+        headers = [columns[c] for c in shown] if isinstance(columns, Mapping) else None
+        print(_render_table(rows, shown, title, headers))
         return rows
 
     def comparisons(

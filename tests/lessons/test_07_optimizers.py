@@ -17,19 +17,19 @@ ADAPTIVE = ("RMSprop", "Adam", "AdamW", "Nadam")
 
 
 def test_momentum_runs_along_the_valley_where_sgd_crawls(values):
-    loss = values["toy"]["loss"]  # after 10, 20, 40 steps
+    loss = {name: row["loss_20"] for name, row in values["toy"].items()}  # after 20 steps
     for name in ("momentum", "Nesterov"):
-        assert loss[name][1] < 0.01 * loss["SGD"][1], loss
-    assert loss["SGD"][1] > 1.0, loss  # "still far above"
+        assert loss[name] < 0.01 * loss["SGD"], loss
+    assert loss["SGD"] > 1.0, loss  # "still far above"
 
 
 def test_nesterov_damps_the_overshoot_of_momentum(values):
-    over = values["toy"]["overshoot"]
+    over = {name: row["overshoot"] for name, row in values["toy"].items()}
     assert over["Nesterov"] < 0.6 * over["momentum"], over
 
 
 def test_rmsprop_heads_straight_adam_and_adabelief_swing_past(values):
-    over = values["toy"]["overshoot"]
+    over = {name: row["overshoot"] for name, row in values["toy"].items()}
     assert over["RMSprop"] < 0.1, over
     assert over["Adam"] > 3 * over["RMSprop"] and over["AdaBelief"] > 3 * over["RMSprop"], over
 
@@ -290,7 +290,7 @@ def test_notebook_prints_the_numbers_the_tests_check(run):
             for column in columns:
                 assert _format_cell(row[column]) in text, (key, label, column)
     for row in v["equivalence"].values():
-        assert f"{row['max_abs_difference']:.2e}" in text
+        assert _format_cell(row["max_abs_difference"]) in text and _format_cell(row["moved"]) in text
     assert f"{v['adabelief']['final_loss']:.4f}" in text
     r = v["round_trip"]
     for number in (
@@ -300,15 +300,10 @@ def test_notebook_prints_the_numbers_the_tests_check(run):
     ):
         assert number in text
     assert f"{v['loop_vs_fit']['weight_difference']:.2e}" in text
-    for row in v["clipping"].values():
-        for number in (
-            f"{row['global_norm']:.4f}",
-            f"{row['largest_variable_norm']:.4f}",
-            f"{row['cosine_to_gradient']:.4f}",
-        ):
-            assert number in text
-    for name, losses in v["toy"]["loss"].items():
-        assert f"{losses[1]:.4f}" in text and f"{v['toy']['overshoot'][name]:.3f}" in text
+    for key in ("clipping", "toy"):
+        for row in v[key].values():
+            for number in row.values():
+                assert _format_cell(number) in text, (key, row)
     assert "identical starts" in text
 
 

@@ -421,3 +421,13 @@ def test_compare_over_seeds_says_what_a_nan_usually_means():
 
     with pytest.raises(ValueError, match="finite number.*diverged: lower its learning rate"):
         compare_over_seeds([0.1, float("inf"), 0.2], [0.3, 0.3, 0.3], names=("A", "B"))
+
+
+def test_table_columns_as_a_mapping_rename_the_headers_and_record_the_keys(capsys, tmp_path):
+    rec = LessonRecorder("demo", out_dir=tmp_path)
+    rows = {"SGD": {"max_abs_difference": 2.5e-8, "moved": 0.31, "steps": 20}}
+    rec.table("pairs", rows, columns={"steps": "steps", "max_abs_difference": "max |w_a - w_b|"})
+    header, line = capsys.readouterr().out.splitlines()
+    assert header.split() == ["steps", "max", "|w_a", "-", "w_b|"] and "moved" not in header
+    assert line.split() == ["SGD", "20", "2.5e-08"]
+    assert rec.values["pairs"] == rows  # recorded under the keys, every column
