@@ -7,6 +7,8 @@ import numpy as np
 import pytest
 from conftest import assert_claims_recorded_and_hold, grade, load_tests, printed_text, recomputed_comparisons
 
+from course_utils.results import _format_cell
+
 LESSON = "03_dropout"
 
 
@@ -212,11 +214,9 @@ def test_notebook_prints_the_numbers_the_tests_check(run):
     ]
     for r in v["gap_comparison"].values():
         numbers += [
-            f"{r['train_accuracy']:.3f}",
-            f"{r['val_accuracy']:.3f}",
-            f"{r['gap']:+.3f}",
-            f"{r['memorized']:.0%}",
+            _format_cell(r[k]) for k in ("train_accuracy", "logged_train_accuracy", "val_accuracy", "gap")
         ]
+        numbers.append(_format_cell(r["memorized"]))
     sweep = v["sweep"]
     numbers += [f"{a:.3f}" for a in sweep["val_accuracy"]] + [f"peaks at rate {sweep['peak_rate']:g}"]
     ref = v["mc_dropout"]["sets"]["validation digits"]
