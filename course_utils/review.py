@@ -59,7 +59,7 @@ REVIEW_LESSONS: dict[str, str] = {
     "lr_schedules": "06_lr_schedules",
     "optimizers": "07_optimizers",
     "combined_models": "08_combined_models",
-    "augmentation": "09_augmentation",  # being written; its bank cites lesson 08 until it lands
+    "augmentation": "09_augmentation",
     "exercises": "10_exercises",  # the capstone
 }
 
@@ -496,6 +496,7 @@ def _num(
 
 _O, _L, _D, _B = "overfitting", "l1_l2", "dropout", "batch_norm"
 _E, _S, _P, _C = "early_stopping", "lr_schedules", "optimizers", "combined_models"
+_A = "augmentation"
 
 _BANKS: dict[str, tuple[MultipleChoice | Numeric, ...]] = {
     _O: (
@@ -1109,19 +1110,27 @@ _BANKS: dict[str, tuple[MultipleChoice | Numeric, ...]] = {
             [
                 "it adds parameters to the model",
                 "the network sees a slightly different image at every step, so memorizing individual "
-                "training images (and their wrong labels) gets hard, and it learns the invariances",
+                "training images gets hard, and it learns the invariances it is shown",
                 "it lowers the learning rate",
             ],
             "b",
-            "Augmentation enlarges the effective training set with label-preserving transformations, and "
-            "it is a prior about the data, not a penalty on the weights. Lesson 08 measures the augmented "
-            "CNN's gap against the MLPs' on the same noisy labels.",
-            [(_C, "5. A small CNN: augmentation, spatial dropout, label smoothing")],
+            "Augmentation enlarges the effective training set with label-preserving transformations: a "
+            "prior about the data, not a penalty on the weights. Lesson 09 measured both sides: the "
+            "geometric layers made the CNN robust to shifted digits, yet on centred 8x8 digits they cost "
+            "validation accuracy at the same budget.",
+            [
+                (_A, "2. Geometric augmentation layers, active only in training"),
+                (_A, "5. The ablation: one budget, several seeds"),
+            ],
             (6,),
+            claims=[
+                (_A, "geometric_augmentation_buys_shift_robustness"),
+                (_A, "geometric_augmentation_costs_validation_accuracy_here"),
+            ],
         ),
         _mc(
             "q2",
-            "What do Keras augmentation layers such as `RandomFlip` or `RandomTranslation` do in "
+            "What do Keras augmentation layers such as `RandomTranslation` or `RandomRotation` do in "
             "`model.predict`?",
             [
                 "transform each image at random, as in training",
@@ -1129,10 +1138,12 @@ _BANKS: dict[str, tuple[MultipleChoice | Numeric, ...]] = {
                 "average over several random transformations",
             ],
             "b",
-            "Like dropout, augmentation layers act only when training=True; the lesson checked that two "
-            "training-mode passes differ while inference returns the input.",
-            [(_C, "5. A small CNN: augmentation, spatial dropout, label smoothing")],
+            "Like dropout, augmentation layers act only when training=True; the lesson checked, inside the "
+            "trained model, that two training-mode passes differ while inference returns the input "
+            "unchanged.",
+            [(_A, "2. Geometric augmentation layers, active only in training")],
             (6, 8),
+            claims=[(_A, "augmentation_is_active_only_in_training")],
         ),
         _num(
             "q3",
@@ -1141,8 +1152,53 @@ _BANKS: dict[str, tuple[MultipleChoice | Numeric, ...]] = {
             0.91,
             "The target is (1 - eps) * y + eps / K = 0.9 + 0.01 = 0.91 for the true class (0.01 for each "
             "other): the network is never pushed towards 100 % confidence.",
-            [(_C, "5. A small CNN: augmentation, spatial dropout, label smoothing")],
+            [(_A, "4. Label smoothing: softer targets, lower confidence")],
             (6,),
+            claims=[(_A, "keras_label_smoothing_matches_the_formula")],
+        ),
+        _mc(
+            "q4",
+            "Why do `keras.layers.MixUp` and `keras.layers.CutMix` go in the input pipeline rather than "
+            "inside the model?",
+            [
+                "they only run on a GPU",
+                "they are too slow inside a model",
+                "they mix the labels too, with the same weights as the images, and a model's layers only "
+                "see the images",
+                "Keras forbids random layers inside a model",
+            ],
+            "c",
+            "Both layers take a batch of images AND one-hot labels and return both mixed (the labels still "
+            "sum to 1), so they act on (images, labels) batches in a tf.data pipeline; the validation data "
+            "never goes through it.",
+            [(_A, "3. MixUp and CutMix: mixing images and labels in the input pipeline")],
+            (6,),
+            claims=[(_A, "mixed_labels_sum_to_one"), (_A, "validation_data_is_never_mixed")],
+        ),
+        _mc(
+            "q5",
+            "On the default data, what did label smoothing (eps = 0.1) do to the small CNN?",
+            [
+                "it raised its confidence on wrong answers and its calibration error",
+                "it lowered its confidence on wrong answers, at no cost in validation accuracy, but its "
+                "calibration error rose: the model became under-confident",
+                "it lowered both its confidence and its calibration error, and raised its accuracy by ten "
+                "points",
+            ],
+            "b",
+            "Label smoothing lowers confidence. That improves calibration only for an over-confident "
+            "network; this CNN was not, so its expected calibration error rose over the seeds, while "
+            "validation accuracy showed no loss.",
+            [
+                (_A, "4. Label smoothing: softer targets, lower confidence"),
+                (_A, "5. The ablation: one budget, several seeds"),
+            ],
+            (6, 14),
+            claims=[
+                (_A, "label_smoothing_lowers_confidence_on_wrong_answers"),
+                (_A, "label_smoothing_raises_calibration_error_here"),
+                (_A, "label_smoothing_costs_no_validation_accuracy"),
+            ],
         ),
     ),
     "exercises": (
@@ -1316,7 +1372,14 @@ INTERVIEW_EVIDENCE: dict[int, dict[str, tuple[tuple[Any, ...], ...]]] = {
         ),
     },
     6: {
-        "claims": (),
+        "claims": (
+            (_A, "augmentation_is_active_only_in_training"),
+            (_A, "geometric_augmentation_buys_shift_robustness"),
+            (_A, "geometric_augmentation_costs_validation_accuracy_here"),
+            (_A, "no_augmentation_raises_validation_accuracy_here"),
+            (_A, "label_smoothing_lowers_confidence_on_wrong_answers"),
+            (_A, "label_smoothing_raises_calibration_error_here"),
+        ),
         "values": (
             (
                 _C,

@@ -17,7 +17,7 @@ import pytest
 REPO = Path(__file__).resolve().parents[2]
 SOLUTIONS = REPO / "solutions"
 NOTEBOOKS = REPO / "notebooks"
-MASTERS = sorted(SOLUTIONS.glob("0[1-9]_*.ipynb"))
+MASTERS = sorted(SOLUTIONS.glob("[0-9][0-9]_*.ipynb"))
 
 MARKER = "**Instructor notes**"
 FIRST_LINE = "**Instructor notes** (in the master only; removed from the learners' copy)"

@@ -13,6 +13,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 from matplotlib.axes import Axes
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.collections import PathCollection, PolyCollection
 from matplotlib.colors import to_hex
 from matplotlib.figure import Figure
@@ -726,6 +727,14 @@ FIGURES: dict[str, Callable[[], Any]] = {
         ],
         baseline="baseline",
     ),
+    "random_search (lesson 08)": lambda: cu.plot_random_search(
+        [6.4e-5, 1.1e-5, 5.5e-3, 1e-4],
+        [0.42, 0.12, 0.51, 0.5],
+        [0.858, 0.844, 0.847, 0.844],
+        x_range=(1e-5, 1e-2),
+        y_range=(0.1, 0.6),
+    ),
+    "explorer, learning curves per rate (lesson 03)": lambda: _explorer_figure(),
     "sweep_heatmap": lambda: cu.plot_sweep_heatmap(
         [[0.80, 0.82, 0.79], [0.85, 0.81, 0.83], [0.78, 0.8, 0.77]], [0.2, 0.35, 0.5], [1e-5, 1e-4, 1e-3]
     ),
@@ -939,3 +948,24 @@ def test_plot_explorer_rejects_bad_arguments(kwargs, message):
     values = args.pop("values")
     with pytest.raises(ValueError, match=message):
         cu.plot_explorer(lambda v, ax: None, values, **args)
+
+
+def _explorer_figure() -> Figure:
+    """The figure cu.plot_explorer shows first (IPython's display() stood in for)."""
+    import IPython.display
+
+    shown, original = _Shown(), IPython.display.display
+    IPython.display.display = shown
+    try:
+        cu.plot_explorer(
+            lambda rate, ax: plot_learning_curves(
+                _histories(1)["run 0"], "accuracy", ax=ax, title=f"rate {rate:g}"
+            ),
+            [0.0, 0.5],
+            description="dropout rate",
+        )
+    finally:
+        IPython.display.display = original
+    fig = shown.shown[1]
+    FigureCanvasAgg(fig)  # closed once shown: a canvas again, to measure its text
+    return fig

@@ -246,7 +246,7 @@ def test_the_capstone_set_covers_the_curse_of_dimensionality():
 
 # ---- the review cells in the lessons --------------------------------------------------------------
 
-#: The lessons that exist; "augmentation" has a bank but no notebook yet (see REVIEW_LESSONS).
+#: The lessons that exist (every topic of REVIEW_LESSONS has its notebook now).
 WRITTEN = [t for t in review.REVIEW_LESSONS if (SOLUTIONS / f"{review.REVIEW_LESSONS[t]}.ipynb").exists()]
 
 
