@@ -632,6 +632,23 @@ def _epoch_blocks(first: int, epochs: int, n: int, callbacks: Sequence[Any]) -> 
     return blocks
 
 
+def _like(values: Any, reference: Any, name: str, reference_name: str) -> Any:
+    """``values`` as a tensor of ``reference``'s dtype: a float64 split beside a float32 one (NumPy's
+    default beside Keras's) is cast; labels of another kind (class indices beside probabilities)
+    are an error that says so."""
+    import tensorflow as tf
+
+    t = tf.convert_to_tensor(values)
+    if t.dtype == reference.dtype:
+        return t
+    if t.dtype.is_floating == reference.dtype.is_floating and t.dtype != tf.bool:
+        return tf.cast(t, reference.dtype)
+    raise ValueError(
+        f"`data.{name}` is {t.dtype.name} but `data.{reference_name}` is {reference.dtype.name}: give both "
+        "splits the same kind of values (class indices in both, or one-hot probabilities in both)."
+    )
+
+
 def _fit_fast(
     model: Any,
     x: np.ndarray,
@@ -684,7 +701,8 @@ def _fit_fast(
         model=model,
     )
     x, y = tf.convert_to_tensor(x), tf.convert_to_tensor(y)  # one copy, shared by every epoch
-    x_val, y_val = tf.convert_to_tensor(x_val), tf.convert_to_tensor(y_val)
+    # The validation batches go through the same traced functions: the same dtypes as training's.
+    x_val, y_val = _like(x_val, x, "x_val", "x_train"), _like(y_val, y, "y_val", "y_train")
     # Create the optimizer's and the metrics' variables (zeros) now, as fit does under a
     # tf.distribute strategy: no variable is then created inside the compiled loop (and a
     # tf.function that creates variables is traced twice). The model itself is built already.

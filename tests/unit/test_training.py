@@ -991,3 +991,29 @@ def test_the_architecture_key_ignores_names_and_seeds_only(digits100):
     )
     custom.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
     assert key(custom) is None
+
+
+def test_train_accepts_one_hot_splits_of_different_float_dtypes(digits100):
+    """float32 training labels (mixed by MixUp) beside float64 validation labels (np.eye's default),
+    also after a model of the same architecture has traced the training functions."""
+    import dataclasses
+
+    one_hot = dataclasses.replace(
+        digits100,
+        y_train=np.eye(10, dtype="float32")[digits100.y_train],
+        y_val=np.eye(10)[digits100.y_val],
+    )
+    for seed in (0, 1):
+        model = build_mlp(one_hot.input_shape, 10, (16,), seed=seed, name="one_hot")
+        model.compile(optimizer="adam", loss="categorical_crossentropy", metrics=["accuracy"])
+        history = train(model, one_hot, epochs=2, progress=False)
+        assert np.isfinite(history.history["val_loss"]).all()
+
+
+def test_train_says_when_the_splits_hold_different_kinds_of_labels(digits100):
+    import dataclasses
+
+    mixed = dataclasses.replace(digits100, y_val=np.eye(10, dtype="float32")[digits100.y_val])
+    model = _compiled_mlp(mixed, hidden=(16,))
+    with pytest.raises(ValueError, match=r"`data.y_val` is float32 but `data.y_train` is int\d+: give both"):
+        train(model, mixed, epochs=1, progress=False)
