@@ -24,6 +24,7 @@ CLAIMS = {
     "label_smoothing_lowers_confidence_on_wrong_answers",
     "label_smoothing_raises_calibration_error_here",
     "label_smoothing_costs_no_validation_accuracy",
+    "input_dropout_raises_no_validation_accuracy_here",
 }
 
 
@@ -243,3 +244,15 @@ def test_q2_mixup_batch_feedback(fn, message, env09, autograders):
     else:
         assert got < tests.possible, text
         assert message in text, text
+
+
+def test_input_dropout_raises_no_validation_accuracy_over_seeds(values, params):
+    """Dropout on the input pixels against none: not better on validation accuracy beyond 2 SE
+    (recomputed from the per-seed values); the first seed's baseline is section 1's model."""
+    compared = values["input_dropout_over_seeds"]
+    recomputed = recomputed_comparisons(compared, params)
+    val, val_se = recomputed["val acc: A=input dropout B=none"]
+    assert not val > 2 * val_se, (val, val_se)
+    assert set(compared) == {f"{k}: A=input dropout B=none" for k in ("train acc", "gap", "val acc")}
+    first_none = values["augmentation_over_seeds"]["val acc: A=geometric B=none"]["b"][0]
+    assert compared["val acc: A=input dropout B=none"]["b"][0] == first_none
