@@ -103,7 +103,15 @@ def plot_explorer(
     plt.close(fig)
 
     def redraw(change: dict[str, Any]) -> None:
-        new = figure(change["new"])
+        # An error in a widget callback would only reach JupyterLab's log console: show it in
+        # the figure's place instead, so the learner sees why nothing was drawn.
+        try:
+            new = figure(change["new"])
+        except Exception as error:  # noqa: BLE001  (any error of the learner's `draw`)
+            plt.close("all")
+            if handle is not None:
+                handle.update(f"draw({change['new']!r}, ax) failed: {type(error).__name__}: {error}")
+            return
         if handle is not None:
             handle.update(new)
         plt.close(new)

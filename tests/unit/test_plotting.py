@@ -969,3 +969,19 @@ def _explorer_figure() -> Figure:
     fig = shown.shown[1]
     FigureCanvasAgg(fig)  # closed once shown: a canvas again, to measure its text
     return fig
+
+
+def test_plot_explorer_shows_an_error_of_draw_in_the_figures_place(monkeypatch):
+    import IPython.display
+
+    shown = _Shown()
+    monkeypatch.setattr(IPython.display, "display", shown)
+
+    def draw(rate, ax):
+        if rate > 0.5:
+            raise KeyError(rate)
+        ax.plot([0, 1], [rate, rate])
+
+    slider = cu.plot_explorer(draw, [0.0, 0.9], description="rate")
+    slider.value = 0.9
+    assert shown.updates == ["draw(0.9, ax) failed: KeyError: 0.9"]
